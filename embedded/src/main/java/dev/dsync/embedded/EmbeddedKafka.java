@@ -1,0 +1,160 @@
+package dev.dsync.embedded;
+
+import dev.dsync.events.Topics;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A single-node KRaft broker (combined broker and controller) running in this JVM.
+ *
+ * <p>Data stays in {@code dataDir} across restarts: the directory is formatted only once, because formatting
+ * again with a new cluster id makes the next start fail. The broker can be stopped and started again on the same
+ * port, which the tests use to simulate a Kafka outage.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private final Path dataDir;
+    private final int port;
+    private final int controllerPort;
+    private KafkaRaftServer server;
+
+    public EmbeddedKafka(Path dataDir, int port) {
+        this.dataDir = dataDir;
+        this.port = port == 0 ? freePort() : port;
+        this.controllerPort = freePort();
+    }
+
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            return this;
+        }
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create " + dataDir, e);
+        }
+        String logDir = dataDir.toAbsolutePath().toString();
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT");
+        p.put("log.dirs", logDir);
+        p.put("num.partitions", "3");
+        p.put("auto.create.topics.enable", "false");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "3");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "3");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("log.cleaner.backoff.ms", "1000");
+        KafkaConfig config = KafkaConfig.fromProps(p, false);
+        try {
+            if (!Files.exists(dataDir.resolve("meta.properties"))) {
+                new Formatter()
+                        .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                        .setNodeId(1)
+                        .setClusterId(Uuid.randomUuid().toString())
+                        .addDirectory(logDir)
+                        .setMetadataLogDirectory(logDir)
+                        .setControllerListenerName("CONTROLLER")
+                        .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                        .setIgnoreFormatted(true)
+                        .run();
+            }
+            KafkaRaftServer s = new KafkaRaftServer(config, Time.SYSTEM);
+            s.startup();
+            server = s;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the in-process Kafka broker on port " + port, e);
+        }
+        return this;
+    }
+
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Admin admin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()));
+    }
+
+    /** Creates the contract's topics (inputs and compacted change-logs) if they do not exist yet. */
+    public void createContractTopics(int partitions) {
+        List<String> all = new ArrayList<>(Topics.INPUTS);
+        all.addAll(Topics.CHANGE_LOGS);
+        createTopics(all, partitions);
+    }
+
+    public void createTopics(Collection<String> names, int partitions) {
+        try (Admin admin = admin()) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = names.stream()
+                    .filter(n -> !existing.contains(n))
+                    .map(n -> new NewTopic(n, partitions, (short) 1).configs(Topics.configFor(n)))
+                    .toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topics " + names, e.getCause());
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create topics " + names, e);
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
