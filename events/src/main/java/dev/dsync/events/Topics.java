@@ -1,7 +1,14 @@
 package dev.dsync.events;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 
 /** The topic names of the external contract and the configuration each needs. */
 public final class Topics {
@@ -19,7 +26,10 @@ public final class Topics {
     public static final List<String> CHANGE_LOGS = List.of(DIRECTORIES, USERS, GROUPS, MEMBERSHIPS);
 
     /** Raw events are the source of truth for replays, so they are kept until an operator decides otherwise. */
-    public static final Map<String, String> INPUT_CONFIG = Map.of("retention.ms", "-1");
+    public static final Map<String, String> INPUT_CONFIG = Map.of(
+            "retention.ms", "-1",
+            // a webhook body may be up to 1 MiB plus headers; the broker default (~1 MB) would refuse it
+            "max.message.bytes", String.valueOf(2 * 1024 * 1024));
 
     /** Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them. */
     public static final Map<String, String> CHANGE_LOG_CONFIG = Map.of(
@@ -32,5 +42,32 @@ public final class Topics {
 
     public static Map<String, String> configFor(String topic) {
         return CHANGE_LOGS.contains(topic) ? CHANGE_LOG_CONFIG : INPUT_CONFIG;
+    }
+
+    /**
+     * Creates those of {@code names} that do not exist yet, with the configuration the contract gives them.
+     * Existing topics are left as they are; a concurrent creation by another instance is not an error.
+     */
+    public static void ensure(Admin admin, Collection<String> names, int partitions, short replicationFactor) {
+        try {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = names.stream()
+                    .filter(n -> !existing.contains(n))
+                    .map(n -> new NewTopic(n, partitions, replicationFactor).configs(configFor(n)))
+                    .toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("cannot create topics " + names + ": " + e.getCause().getMessage(),
+                        e.getCause());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("timed out creating topics " + names, e);
+        }
     }
 }

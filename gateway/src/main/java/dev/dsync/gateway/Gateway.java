@@ -1,0 +1,76 @@
+package dev.dsync.gateway;
+
+import dev.dsync.events.Topics;
+import dev.dsync.events.signature.SignatureVerifier;
+import dev.dsync.gateway.ingest.EventPublisher;
+import dev.dsync.gateway.ingest.WebhookService;
+import dev.dsync.gateway.operations.GatewayMetrics;
+import dev.dsync.gateway.operations.KafkaHealth;
+import dev.dsync.gateway.operations.OperationsService;
+import io.helidon.webserver.WebServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/** The running gateway: web server, Kafka producer and health checks, started and stopped together. */
+public final class Gateway implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
+
+    private final GatewayConfig config;
+    private final EventPublisher publisher;
+    private final KafkaHealth health;
+    private final WebServer server;
+
+    private Gateway(GatewayConfig config) {
+        this.config = config;
+        GatewayMetrics metrics = new GatewayMetrics();
+        SignatureVerifier verifier = new SignatureVerifier(config.secrets(), config.signatureTolerance(), Clock.systemUTC());
+        this.publisher = new EventPublisher(config);
+        this.health = new KafkaHealth(config.bootstrapServers(), Duration.ofSeconds(2));
+        this.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownGracePeriod(Duration.ofSeconds(15))
+                .routing(r -> r
+                        .register(new WebhookService(config, verifier, publisher, metrics))
+                        .register(new OperationsService(health::reachable, metrics)))
+                .build();
+    }
+
+    /** Starts the gateway; the input topics are created if Kafka is reachable and they are missing. */
+    public static Gateway start(GatewayConfig config) {
+        ensureTopics(config);
+        Gateway gateway = new Gateway(config);
+        gateway.server.start();
+        LOG.log(System.Logger.Level.INFO, "dsync gateway listening on {0}:{1} ({2})", config.host(),
+                String.valueOf(gateway.port()), config);
+        return gateway;
+    }
+
+    private static void ensureTopics(GatewayConfig config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+            Topics.ensure(admin, List.of(config.eventsTopic(), config.otherEventsTopic()), config.topicPartitions(),
+                    config.topicReplicationFactor());
+        } catch (RuntimeException e) {
+            // Kafka may come up after the gateway; readiness reports it, and webhooks get 503 until then.
+            LOG.log(System.Logger.Level.WARNING, "Could not check the input topics: {0}", e.getMessage());
+        }
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    /** Stops accepting requests, lets in-flight ones finish, then flushes the producer. */
+    @Override
+    public void close() {
+        server.stop();
+        publisher.close();
+        health.close();
+    }
+}
