@@ -1,0 +1,101 @@
+package dev.dsync.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/** The {@code ./dsync} command. */
+public final class Dsync {
+
+    private static final String USAGE = """
+            usage: ./dsync <command>
+              up [--fresh]            start everything on this machine, in the foreground (data in .dsync/)
+              simulate [--users N]    drive a running stack like WorkOS would, then check the mirror
+              test                    run all tests (handled by the ./dsync script)
+            """;
+
+    private Dsync() {
+    }
+
+    public static void main(String[] args) {
+        List<String> arguments = Arrays.asList(args);
+        String command = arguments.isEmpty() ? "help" : arguments.get(0);
+        int status;
+        try {
+            status = switch (command) {
+                case "up" -> up(arguments.subList(1, arguments.size()));
+                default -> {
+                    System.err.print(USAGE);
+                    yield command.equals("help") || command.equals("--help") ? 0 : 2;
+                }
+            };
+        } catch (Exception e) {
+            System.err.println("dsync " + command + " failed: " + e.getMessage());
+            e.printStackTrace(System.err);
+            status = 1;
+        }
+        // Kafka, Connect and Helidon leave non-daemon threads behind; leave explicitly.
+        System.exit(status);
+    }
+
+    private static int up(List<String> options) throws IOException, InterruptedException {
+        for (String option : options) {
+            if (!option.equals("--fresh")) {
+                System.err.println("dsync up: unknown option " + option);
+                System.err.print(USAGE);
+                return 2;
+            }
+        }
+        Path dataDir = Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath();
+        if (options.contains("--fresh")) {
+            deleteRecursively(dataDir);
+            System.out.println("Removed " + dataDir + " (--fresh)");
+        }
+        Files.createDirectories(dataDir);
+        long started = System.nanoTime();
+        LocalStack stack = LocalStack.start(LocalStack.LocalSettings.fromEnvironment(dataDir), System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nStopping dsync ...");
+            stack.close();
+            System.out.println("dsync stopped.");
+            stopped.countDown();
+        }, "dsync-shutdown"));
+        System.out.printf("%ndsync is up after %.1f s:%n", (System.nanoTime() - started) / 1e9);
+        stack.summary().forEach(System.out::println);
+        System.out.println("\nPress Ctrl-C to stop.");
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

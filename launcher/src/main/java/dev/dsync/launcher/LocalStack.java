@@ -1,0 +1,120 @@
+package dev.dsync.launcher;
+
+import dev.dsync.embedded.EmbeddedKafka;
+import dev.dsync.events.Topics;
+import dev.dsync.gateway.Gateway;
+import dev.dsync.gateway.GatewayConfig;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+
+/**
+ * Everything {@code ./dsync up} runs, in one JVM: an in-process KRaft broker (unless
+ * {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} points at a cluster), the topics, and the gateway. Components are
+ * closed in the reverse order of their start.
+ */
+final class LocalStack implements AutoCloseable {
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final List<String> summary = new ArrayList<>();
+
+    static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
+        LocalStack stack = new LocalStack();
+        try {
+            stack.startAll(settings, out);
+        } catch (RuntimeException | IOException e) {
+            stack.close();
+            throw e;
+        }
+        return stack;
+    }
+
+    private void startAll(LocalSettings settings, PrintStream out) throws IOException {
+        String bootstrap = settings.externalKafka();
+        if (bootstrap == null) {
+            out.println("Starting Kafka (KRaft, in-process) on 127.0.0.1:" + settings.kafkaPort() + " ...");
+            EmbeddedKafka kafka = new EmbeddedKafka(settings.dataDir().resolve("kafka"), settings.kafkaPort()).start();
+            started.push(kafka);
+            bootstrap = kafka.bootstrapServers();
+            summary.add(row("Kafka bootstrap", bootstrap + "  (data in " + settings.dataDir().resolve("kafka") + ")"));
+        } else {
+            summary.add(row("Kafka bootstrap", bootstrap + "  (external, DSYNC_KAFKA_BOOTSTRAP_SERVERS)"));
+        }
+        createTopics(bootstrap, settings.topicPartitions());
+
+        LocalSecrets secret = LocalSecrets.resolve(System.getenv("WORKOS_WEBHOOK_SECRET"),
+                settings.dataDir().resolve("webhook-secret"), "whsec_local_");
+        GatewayConfig gatewayConfig = GatewayConfig.from(configWith(Map.of(
+                "workos.webhook.secret", secret.value(),
+                "dsync.kafka.bootstrap.servers", bootstrap)));
+        out.println("Starting the gateway on port " + gatewayConfig.port() + " ...");
+        Gateway gateway = Gateway.start(gatewayConfig);
+        started.push(gateway);
+        String gatewayBase = "http://127.0.0.1:" + gateway.port();
+        summary.add(row("Webhook endpoint", "POST " + gatewayBase + "/webhooks/workos"));
+        summary.add(row("Webhook secret", secret.generated()
+                ? secret.value() + "  (generated; kept in " + secret.file() + ")"
+                : "from WORKOS_WEBHOOK_SECRET"));
+        summary.add(row("Gateway health", gatewayBase + "/health/ready   metrics: " + gatewayBase + "/metrics"));
+    }
+
+    /** Application config with {@code overrides} taking precedence over environment variables and defaults. */
+    static Config configWith(Map<String, String> overrides) {
+        return Config.builder()
+                .disableEnvironmentVariablesSource()
+                .disableSystemPropertiesSource()
+                .sources(ConfigSources.create(overrides),
+                        ConfigSources.systemProperties(),
+                        ConfigSources.environmentVariables(),
+                        ConfigSources.classpath("application.yaml"))
+                .build();
+    }
+
+    private static void createTopics(String bootstrap, int partitions) {
+        List<String> all = new ArrayList<>(Topics.INPUTS);
+        all.addAll(Topics.CHANGE_LOGS);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Topics.ensure(admin, all, partitions, (short) 1);
+        }
+    }
+
+    private static String row(String name, String value) {
+        return String.format("  %-18s %s", name, value);
+    }
+
+    List<String> summary() {
+        return summary;
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("dsync: error while stopping: " + e);
+            }
+        }
+    }
+
+    /** Where the local stack keeps its data and which ports it uses. */
+    record LocalSettings(Path dataDir, int kafkaPort, String externalKafka, int topicPartitions) {
+
+        static LocalSettings fromEnvironment(Path dataDir) {
+            String external = System.getenv("DSYNC_KAFKA_BOOTSTRAP_SERVERS");
+            return new LocalSettings(dataDir,
+                    Integer.parseInt(System.getenv().getOrDefault("DSYNC_KAFKA_PORT", "9092")),
+                    external == null || external.isBlank() ? null : external,
+                    Integer.parseInt(System.getenv().getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")));
+        }
+    }
+}
