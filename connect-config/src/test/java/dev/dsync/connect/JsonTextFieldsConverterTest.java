@@ -1,0 +1,166 @@
+package dev.dsync.connect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.junit.jupiter.api.Test;
+
+class JsonTextFieldsConverterTest {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static final String SCHEMA = """
+            {"type":"struct","optional":true,"fields":[
+              {"field":"id","type":"string","optional":false},
+              {"field":"roles","type":"string","optional":true,"name":"io.debezium.data.Json"},
+              {"field":"custom_attributes","type":"string","optional":true,"name":"io.debezium.data.Json"},
+              {"field":"created_at","type":"string","optional":true,"name":"io.debezium.time.ZonedTimestamp"}]}""";
+
+    private static JsonTextFieldsConverter converter(Object fields) {
+        JsonTextFieldsConverter c = new JsonTextFieldsConverter();
+        c.configure(Map.of("schemas.enable", "true", "schema.content", SCHEMA,
+                JsonTextFieldsConverter.JSON_TEXT_FIELDS_CONFIG, fields), false);
+        return c;
+    }
+
+    private static Struct convert(JsonTextFieldsConverter c, String json) {
+        SchemaAndValue sv = c.toConnectData("dsync.users", json.getBytes(StandardCharsets.UTF_8));
+        assertThat(sv.schema()).isNotNull();
+        return (Struct) sv.value();
+    }
+
+    private static JsonNode json(String text) throws Exception {
+        return MAPPER.readTree(text);
+    }
+
+    @Test
+    void objectsAndArraysBecomeJsonTextUnderTheJsonSchemaName() throws Exception {
+        Struct s = convert(converter("custom_attributes,roles"), """
+                {"id":"u1","roles":["admin","billing"],
+                 "custom_attributes":{"department_name":"R&D","manager":{"email":"m@x.io"},"emails":[{"primary":true}]},
+                 "created_at":"2026-05-18T14:03:41.512Z"}""");
+
+        assertThat(s.getString("id")).isEqualTo("u1");
+        assertThat(json(s.getString("roles"))).isEqualTo(json("[\"admin\",\"billing\"]"));
+        assertThat(json(s.getString("custom_attributes"))).isEqualTo(
+                json("{\"department_name\":\"R&D\",\"manager\":{\"email\":\"m@x.io\"},\"emails\":[{\"primary\":true}]}"));
+        assertThat(s.schema().field("custom_attributes").schema().name()).isEqualTo("io.debezium.data.Json");
+        assertThat(s.getString("created_at")).isEqualTo("2026-05-18T14:03:41.512Z");
+    }
+
+    @Test
+    void withoutTheConverterAnObjectSilentlyBecomesNull() {
+        // The trap this converter exists for: plain JsonConverter drops an object declared as string, no error.
+        JsonConverter plain = new JsonConverter();
+        plain.configure(Map.of("schemas.enable", "true", "schema.content", SCHEMA), false);
+        SchemaAndValue sv = plain.toConnectData("t",
+                "{\"id\":\"u1\",\"custom_attributes\":{\"a\":\"b\"}}".getBytes(StandardCharsets.UTF_8));
+        assertThat(((Struct) sv.value()).getString("custom_attributes")).isNull();
+
+        Struct s = convert(converter("custom_attributes"), "{\"id\":\"u1\",\"custom_attributes\":{\"a\":\"b\"}}");
+        assertThat(s.getString("custom_attributes")).isEqualTo("{\"a\":\"b\"}");
+    }
+
+    @Test
+    void nullAndAbsentStayNull() {
+        JsonTextFieldsConverter c = converter("custom_attributes,roles");
+        Struct s = convert(c, "{\"id\":\"u1\",\"roles\":null}");
+        assertThat(s.getString("roles")).isNull();
+        assertThat(s.getString("custom_attributes")).isNull();
+    }
+
+    @Test
+    void emptyContainersAreKeptAsJson() {
+        Struct s = convert(converter("custom_attributes,roles"), "{\"id\":\"u1\",\"roles\":[],\"custom_attributes\":{}}");
+        assertThat(s.getString("roles")).isEqualTo("[]");
+        assertThat(s.getString("custom_attributes")).isEqualTo("{}");
+    }
+
+    @Test
+    void scalarsBecomeValidJsonText() {
+        Struct s = convert(converter("custom_attributes,roles"),
+                "{\"id\":\"u1\",\"roles\":\"admin\",\"custom_attributes\":42}");
+        assertThat(s.getString("roles")).isEqualTo("\"admin\"");
+        assertThat(s.getString("custom_attributes")).isEqualTo("42");
+    }
+
+    @Test
+    void numbersKeepTheirExactTextAndNonAsciiSurvives() throws Exception {
+        Struct s = convert(converter("custom_attributes"), """
+                {"id":"u1","custom_attributes":{"cost":1.10,"big":123456789012345678901234567890,"tiny":1e-30,
+                 "名前":"山田 太郎","emoji":"🚀","quote":"a\\"b"}}""");
+        String text = s.getString("custom_attributes");
+        assertThat(text).contains("\"cost\":1.10").contains("123456789012345678901234567890")
+                .contains("\"名前\":\"山田 太郎\"").contains("🚀");
+        assertThat(json(text).get("quote").asText()).isEqualTo("a\"b");
+    }
+
+    @Test
+    void tombstonePassesThrough() {
+        SchemaAndValue sv = converter("custom_attributes").toConnectData("dsync.users", null);
+        assertThat(sv.value()).isNull();
+        assertThat(sv.schema()).isNull();
+    }
+
+    @Test
+    void valuesThatAreNotObjectsArePassedToJsonConverterUntouched() {
+        JsonTextFieldsConverter c = new JsonTextFieldsConverter();
+        c.configure(Map.of("schemas.enable", "true", "schema.content", "{\"type\":\"string\",\"optional\":true}",
+                "json.text.fields", "roles"), false);
+        assertThat(c.toConnectData("t", "\"plain\"".getBytes(StandardCharsets.UTF_8)).value()).isEqualTo("plain");
+    }
+
+    @Test
+    void invalidJsonIsADataException() {
+        JsonTextFieldsConverter c = converter("roles");
+        assertThatThrownBy(() -> c.toConnectData("t", "{not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(DataException.class);
+    }
+
+    @Test
+    void missingRequiredFieldStillFailsLoudly() {
+        JsonTextFieldsConverter c = converter("roles");
+        assertThatThrownBy(() -> c.toConnectData("t", "{\"roles\":[]}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(DataException.class);
+    }
+
+    @Test
+    void fieldListAcceptsListsAndIgnoresBlanks() {
+        assertThat(converter(List.of("roles", " custom_attributes ")).jsonTextFields())
+                .containsExactlyInAnyOrder("roles", "custom_attributes");
+        assertThat(converter(" roles, ,custom_attributes,").jsonTextFields())
+                .containsExactlyInAnyOrder("roles", "custom_attributes");
+        assertThat(converter("").jsonTextFields()).isEmpty();
+    }
+
+    @Test
+    void withNoFieldsItBehavesLikeJsonConverter() {
+        JsonTextFieldsConverter c = converter("");
+        byte[] in = "{\"id\":\"u1\",\"roles\":\"[1]\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(c.renderJsonTextFields(in)).isSameAs(in);
+        assertThat(convert(c, new String(in, StandardCharsets.UTF_8)).getString("roles")).isEqualTo("[1]");
+    }
+
+    @Test
+    void configDefDescribesOwnAndJsonConverterSettings() {
+        assertThat(new JsonTextFieldsConverter().config().names())
+                .contains("json.text.fields", "schema.content", "schemas.enable");
+    }
+
+    @Test
+    void serialisationIsPlainJsonConverter() {
+        JsonTextFieldsConverter c = converter("roles");
+        Struct s = convert(c, "{\"id\":\"u1\",\"roles\":[\"a\"]}");
+        byte[] out = c.fromConnectData("t", s.schema(), s);
+        assertThat(new String(out, StandardCharsets.UTF_8)).contains("\"roles\":\"[\\\"a\\\"]\"");
+    }
+}
