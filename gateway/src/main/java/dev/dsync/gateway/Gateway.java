@@ -53,6 +53,7 @@ public final class Gateway implements AutoCloseable {
 
     private static void ensureTopics(GatewayConfig config) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
             Topics.ensure(admin, List.of(config.eventsTopic(), config.otherEventsTopic()), config.topicPartitions(),
                     config.topicReplicationFactor());
