@@ -19,6 +19,8 @@ public final class Dsync {
               up [--fresh]            start everything on this machine, in the foreground (data in .dsync/)
               simulate [--users N]    drive a running stack like WorkOS would, then check the mirror
               test                    run all tests (handled by the ./dsync script)
+              bench gateway [--connections N] [--seconds S] [--runs R]
+                                      webhook throughput and latency against a no-op route
             """;
 
     private Dsync() {
@@ -31,6 +33,7 @@ public final class Dsync {
         try {
             status = switch (command) {
                 case "up" -> up(arguments.subList(1, arguments.size()));
+                case "bench" -> bench(arguments.subList(1, arguments.size()));
                 default -> {
                     System.err.print(USAGE);
                     yield command.equals("help") || command.equals("--help") ? 0 : 2;
@@ -73,6 +76,19 @@ public final class Dsync {
         System.out.println("\nPress Ctrl-C to stop.");
         System.out.flush();
         stopped.await();
+        return 0;
+    }
+
+    private static int bench(List<String> options) throws Exception {
+        String name = options.isEmpty() ? "" : options.get(0);
+        String[] rest = options.stream().skip(1).toArray(String[]::new);
+        switch (name) {
+            case "gateway" -> dev.dsync.launcher.bench.GatewayBenchmark.main(rest);
+            default -> {
+                System.err.print(USAGE);
+                return 2;
+            }
+        }
         return 0;
     }
 

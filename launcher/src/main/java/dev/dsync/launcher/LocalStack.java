@@ -72,10 +72,10 @@ final class LocalStack implements AutoCloseable {
         return Config.builder()
                 .disableEnvironmentVariablesSource()
                 .disableSystemPropertiesSource()
-                .sources(ConfigSources.create(overrides),
+                .sources(List.of(ConfigSources.create(overrides),
                         ConfigSources.systemProperties(),
                         ConfigSources.environmentVariables(),
-                        ConfigSources.classpath("application.yaml"))
+                        ConfigSources.classpath("application.yaml")))
                 .build();
     }
 
