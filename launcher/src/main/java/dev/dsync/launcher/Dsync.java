@@ -34,6 +34,7 @@ public final class Dsync {
             status = switch (command) {
                 case "up" -> up(arguments.subList(1, arguments.size()));
                 case "bench" -> bench(arguments.subList(1, arguments.size()));
+                case "simulate" -> simulate(arguments.subList(1, arguments.size()));
                 default -> {
                     System.err.print(USAGE);
                     yield command.equals("help") || command.equals("--help") ? 0 : 2;
@@ -77,6 +78,14 @@ public final class Dsync {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static int simulate(List<String> options) throws Exception {
+        Path dataDir = Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath();
+        var summary = dev.dsync.launcher.simulate.Simulator.run(
+                dev.dsync.launcher.simulate.Simulator.Options.from(options, System.getenv(), dataDir), System.out);
+        System.out.println(summary.mismatches().isEmpty() ? "The mirror matches." : "The mirror does NOT match.");
+        return summary.mismatches().isEmpty() ? 0 : 1;
     }
 
     private static int bench(List<String> options) throws Exception {

@@ -1,0 +1,110 @@
+package dev.dsync.launcher.simulate;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code ./dsync simulate}: generates directories, sends their history to a running stack like WorkOS would,
+ * waits for the mirror to converge and checks the query API and PostgreSQL against the expected state.
+ */
+public final class Simulator {
+
+    /** What to drive and where to look; defaults match {@code ./dsync up}. */
+    public record Options(int users, long seed, int concurrency, int timeoutSeconds, URI webhookEndpoint,
+                          String webhookSecret, URI queryBase, String queryToken, String jdbcUrl, String jdbcUser,
+                          String jdbcPassword, SimulatedDirectories.InactivePolicy policy) {
+
+        public static Options from(List<String> args, Map<String, String> env, Path dataDir) throws IOException {
+            int users = intArg(args, "--users", 2000);
+            long seed = intArg(args, "--seed", (int) (System.currentTimeMillis() % 1_000_000));
+            String gatewayPort = env.getOrDefault("DSYNC_GATEWAY_PORT", "8080");
+            String queryPort = env.getOrDefault("DSYNC_QUERY_PORT", "8081");
+            String secret = firstOf(env.get("WORKOS_WEBHOOK_SECRET"), dataDir.resolve("webhook-secret"));
+            String token = firstOf(env.get("DSYNC_QUERY_TOKEN"), dataDir.resolve("query-token"));
+            if (secret == null) {
+                throw new IllegalArgumentException("no webhook secret: set WORKOS_WEBHOOK_SECRET or start ./dsync up first");
+            }
+            return new Options(users, seed, intArg(args, "--concurrency", 8), intArg(args, "--timeout", 300),
+                    URI.create("http://127.0.0.1:" + gatewayPort + "/webhooks/workos"), secret.split(",")[0].trim(),
+                    URI.create("http://127.0.0.1:" + queryPort + "/"), token,
+                    env.getOrDefault("DSYNC_JDBC_URL", "jdbc:postgresql://127.0.0.1:15432/dsync"),
+                    env.getOrDefault("DSYNC_JDBC_USER", "dsync"), env.getOrDefault("DSYNC_JDBC_PASSWORD", "dsync"),
+                    "delete".equalsIgnoreCase(env.get("DSYNC_INACTIVE_USERS"))
+                            ? SimulatedDirectories.InactivePolicy.DELETE : SimulatedDirectories.InactivePolicy.RETAIN);
+        }
+
+        private static String firstOf(String fromEnv, Path file) throws IOException {
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return fromEnv;
+            }
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : null;
+        }
+
+        private static int intArg(List<String> args, String name, int defaultValue) {
+            int i = args.indexOf(name);
+            return i >= 0 && i + 1 < args.size() ? Integer.parseInt(args.get(i + 1)) : defaultValue;
+        }
+    }
+
+    /** What a run did; {@code mismatches} is empty when the mirror matched exactly. */
+    public record Summary(WebhookDelivery.Stats delivery, double convergeSeconds, List<String> mismatches) {
+    }
+
+    public static Summary run(Options options, PrintStream out) throws Exception {
+        String runId = Long.toString(options.seed(), 36) + Long.toString(System.nanoTime() % 1_000_000, 36);
+        SimulatedDirectories model = new SimulatedDirectories(options.seed(), runId, options.policy())
+                .generate(options.users());
+        out.printf("Simulating %d users in %d directories (one deleted at the end): %d events, seed %d, inactive users: %s%n",
+                options.users(), model.allDirectoryIds().size(), model.events().size(), options.seed(),
+                options.policy().name().toLowerCase(Locale.ROOT));
+        WebhookDelivery.Stats stats = new WebhookDelivery(options.webhookEndpoint(), options.webhookSecret(),
+                options.concurrency()).deliver(model.events(), WebhookDelivery.Faults.realistic(), options.seed(), out);
+
+        out.println("Waiting for the query API and PostgreSQL to converge ...");
+        MirrorCheck check = new MirrorCheck(model);
+        long started = System.nanoTime();
+        long deadline = started + options.timeoutSeconds() * 1_000_000_000L;
+        List<String> mismatches;
+        while (true) {
+            mismatches = new ArrayList<>();
+            try {
+                if (options.queryToken() != null) {
+                    mismatches.addAll(check.queryApi(options.queryBase(), options.queryToken()));
+                } else {
+                    mismatches.add("query API not checked: no DSYNC_QUERY_TOKEN and no .dsync/query-token");
+                }
+                mismatches.addAll(check.database(options.jdbcUrl(), options.jdbcUser(), options.jdbcPassword()));
+            } catch (Exception e) {
+                mismatches.add("check failed: " + e);
+            }
+            if (mismatches.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(2000);
+        }
+        double converge = (System.nanoTime() - started) / 1e9;
+        out.println();
+        out.printf("  events generated     %d%n", model.events().size());
+        out.printf("  webhooks sent        %d (duplicates %d, late %d, non-Directory-Sync %d) in %.1f s%n",
+                stats.planned(), stats.duplicates(), stats.late(), stats.otherEvents(), stats.seconds());
+        out.printf("  retries after 503    %d, undeliverable %d%n", stats.retries(), stats.failed());
+        out.printf("  expected state       %d directories, %d users, %d groups, %d memberships%n",
+                model.expectedDirectories().size(), model.expectedUsers().size(), model.expectedGroups().size(),
+                model.expectedMemberships().size());
+        out.printf("  time to converge     %.1f s after the last webhook%n", converge);
+        out.printf("  mismatches           %d%n", mismatches.size());
+        mismatches.stream().limit(20).forEach(m -> out.println("    " + m));
+        if (stats.failed() > 0) {
+            mismatches.add(stats.failed() + " webhooks could not be delivered");
+        }
+        return new Summary(stats, converge, mismatches);
+    }
+}
