@@ -1,0 +1,119 @@
+package dev.dsync.topology;
+
+import dev.dsync.events.Topics;
+import dev.dsync.topology.processing.ApplyEventProcessor;
+import dev.dsync.topology.processing.ChangeLog;
+import dev.dsync.topology.processing.DedupeProcessor;
+import dev.dsync.topology.processing.ParseEventProcessor;
+import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.MembershipRecord;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.apache.kafka.streams.state.WindowStore;
+
+/**
+ * The one place where the topology is assembled: every processor, store and topic name is here.
+ *
+ * <pre>
+ *  workos.dsync.events ─► parse-event ─┬─► dedupe-event ─► apply-event ─┬─► dsync.directories
+ *                                      │   [seen-events]   [directories, ├─► dsync.users
+ *                                      │                    users, groups,├─► dsync.groups
+ *                                      │                    memberships,  └─► dsync.group_memberships
+ *                                      │                    memberships-by-user, tombstone-expiry]
+ *                                      └─► workos.dsync.events.dlq
+ * </pre>
+ *
+ * The input is keyed by directory id and nothing is re-keyed, so one task owns all of a directory's state: a
+ * cascade never crosses tasks, and a query for a directory is routed with {@code queryMetadataForKey} on the
+ * directory id.
+ */
+public final class DsyncTopology {
+
+    public static final String SOURCE = "workos-events";
+    public static final String PARSE = "parse-event";
+    public static final String DEDUPE = "dedupe-event";
+    public static final String APPLY = "apply-event";
+    public static final String DEAD_LETTER_SINK = "dead-letters";
+    public static final String DIRECTORIES_SINK = "directories-changelog";
+    public static final String USERS_SINK = "users-changelog";
+    public static final String GROUPS_SINK = "groups-changelog";
+    public static final String MEMBERSHIPS_SINK = "memberships-changelog";
+
+    /** Key: directory id. */
+    public static final String DIRECTORIES_STORE = "directories";
+    /** Key: directory id, SEP, user id. */
+    public static final String USERS_STORE = "users";
+    /** Key: directory id, SEP, group id. */
+    public static final String GROUPS_STORE = "groups";
+    /** Key: directory id, SEP, group id, SEP, user id. */
+    public static final String MEMBERSHIPS_STORE = "memberships";
+    /** Key: directory id, SEP, user id, SEP, group id; one entry per memberships row. */
+    public static final String MEMBERSHIPS_BY_USER_STORE = "memberships-by-user";
+    /** Key: directory id, SEP, event id; windowed by wall-clock arrival time. */
+    public static final String SEEN_EVENTS_STORE = "seen-events";
+    /** Key: marker time (hex), SEP, store tag, SEP, store key. */
+    public static final String EXPIRY_STORE = "tombstone-expiry";
+
+    /** The stores a query layer reads, all partitioned by directory id. */
+    public static final List<String> QUERYABLE_STORES =
+            List.of(DIRECTORIES_STORE, USERS_STORE, GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE);
+
+    private DsyncTopology() {
+    }
+
+    public static Topology build(TopologyConfig config) {
+        return build(config, new TopologyMetrics());
+    }
+
+    public static Topology build(TopologyConfig config, TopologyMetrics metrics) {
+        Duration retention = config.tombstoneRetention();
+        Topology t = new Topology();
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.EVENTS);
+        t.addProcessor(PARSE, () -> new ParseEventProcessor(DEDUPE, DEAD_LETTER_SINK, metrics), SOURCE);
+        t.addProcessor(DEDUPE, () -> new DedupeProcessor(SEEN_EVENTS_STORE, retention, metrics), PARSE);
+        ApplyEventProcessor.Stores stores = new ApplyEventProcessor.Stores(DIRECTORIES_STORE, USERS_STORE,
+                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE);
+        Map<ChangeLog.Topic, String> sinks = Map.of(
+                ChangeLog.Topic.DIRECTORIES, DIRECTORIES_SINK,
+                ChangeLog.Topic.USERS, USERS_SINK,
+                ChangeLog.Topic.GROUPS, GROUPS_SINK,
+                ChangeLog.Topic.MEMBERSHIPS, MEMBERSHIPS_SINK);
+        t.addProcessor(APPLY, () -> new ApplyEventProcessor(stores, sinks, config.inactiveUsers(), retention,
+                config.purgeInterval(), metrics), DEDUPE);
+
+        t.addStateStore(seenEventsStore(retention), DEDUPE);
+        t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
+        t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);
+        t.addStateStore(keyValueStore(GROUPS_STORE, EntityRecord.SERDE), APPLY);
+        t.addStateStore(keyValueStore(MEMBERSHIPS_STORE, MembershipRecord.SERDE), APPLY);
+        t.addStateStore(keyValueStore(MEMBERSHIPS_BY_USER_STORE, Serdes.ByteArray()), APPLY);
+        t.addStateStore(keyValueStore(EXPIRY_STORE, Serdes.ByteArray()), APPLY);
+
+        ByteArraySerializer bytes = new ByteArraySerializer();
+        t.addSink(DEAD_LETTER_SINK, Topics.DEAD_LETTERS, bytes, bytes, PARSE);
+        t.addSink(DIRECTORIES_SINK, Topics.DIRECTORIES, bytes, bytes, APPLY);
+        t.addSink(USERS_SINK, Topics.USERS, bytes, bytes, APPLY);
+        t.addSink(GROUPS_SINK, Topics.GROUPS, bytes, bytes, APPLY);
+        t.addSink(MEMBERSHIPS_SINK, Topics.MEMBERSHIPS, bytes, bytes, APPLY);
+        return t;
+    }
+
+    private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, Serde<V> values) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
+    }
+
+    private static StoreBuilder<WindowStore<String, byte[]>> seenEventsStore(Duration retention) {
+        return Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(SEEN_EVENTS_STORE, retention, Duration.ofMillis(1), false),
+                Serdes.String(), Serdes.ByteArray());
+    }
+}

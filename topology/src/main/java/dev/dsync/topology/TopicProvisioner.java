@@ -1,0 +1,69 @@
+package dev.dsync.topology;
+
+import dev.dsync.events.Topics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * Creates the topics the topology reads and writes when they are missing, with the contract's configurations
+ * ({@link Topics}). Outputs get as many partitions as the input: not needed for correctness (they are keyed by
+ * row id), but it spreads the sink's work the same way.
+ */
+public final class TopicProvisioner {
+
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private TopicProvisioner() {
+    }
+
+    public static void ensureTopics(TopologyConfig config) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            int partitions = config.topicPartitions();
+            if (existing.contains(Topics.EVENTS)) {
+                TopicDescription input = admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(Topics.EVENTS);
+                partitions = input.partitions().size();
+            }
+            List<String> wanted = new ArrayList<>(List.of(Topics.EVENTS, Topics.DEAD_LETTERS));
+            wanted.addAll(Topics.CHANGE_LOGS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String name : wanted) {
+                if (!existing.contains(name)) {
+                    missing.add(new NewTopic(name, Optional.of(partitions), Optional.empty())
+                            .configs(Topics.configFor(name)));
+                }
+            }
+            if (missing.isEmpty()) {
+                return;
+            }
+            for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(missing).values().entrySet()) {
+                try {
+                    created.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // another instance (or the gateway) created it first: fine
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + created.getKey(), e.getCause());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot reach Kafka at " + config.bootstrapServers()
+                    + " to check the topics", e);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package dev.dsync.topology;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Everything the topology and its Kafka Streams client are configured with.
+ *
+ * @param applicationServer  {@code host:port} of this instance's query endpoint, advertised to the other
+ *                           instances so that a query can be routed to the instance that owns a directory; null
+ *                           when there is none
+ * @param purgeInterval      how often tombstone markers past their retention are purged
+ * @param commitInterval     null for the Kafka Streams default (100 ms under exactly-once)
+ * @param topicPartitions    partitions of the topics this application creates when they are missing
+ * @param streamsOverrides   extra Kafka Streams properties, applied last (tests and benchmarks)
+ */
+public record TopologyConfig(
+        String bootstrapServers,
+        String applicationId,
+        Path stateDir,
+        InactiveUserPolicy inactiveUsers,
+        Duration tombstoneRetention,
+        Duration purgeInterval,
+        String processingGuarantee,
+        int numStandbyReplicas,
+        String applicationServer,
+        Duration commitInterval,
+        int topicPartitions,
+        Map<String, String> streamsOverrides) {
+
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
+    public static final String DEFAULT_APPLICATION_ID = "dsync-topology";
+    /** Longer than WorkOS's three days of webhook retries, so no stale retry can outlive the marker that stops it. */
+    public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofDays(4);
+
+    public TopologyConfig {
+        Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(applicationId, "applicationId");
+        Objects.requireNonNull(stateDir, "stateDir");
+        Objects.requireNonNull(inactiveUsers, "inactiveUsers");
+        Objects.requireNonNull(processingGuarantee, "processingGuarantee");
+        if (tombstoneRetention == null || tombstoneRetention.isNegative() || tombstoneRetention.isZero()) {
+            throw new IllegalArgumentException("the tombstone retention must be positive");
+        }
+        if (purgeInterval == null) {
+            purgeInterval = defaultPurgeInterval(tombstoneRetention);
+        }
+        if (purgeInterval.toMillis() < 1) {
+            throw new IllegalArgumentException("the purge interval must be at least 1 ms");
+        }
+        if (numStandbyReplicas < 0 || topicPartitions < 1) {
+            throw new IllegalArgumentException("standby replicas must be >= 0 and partitions >= 1");
+        }
+        streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
+    }
+
+    public static TopologyConfig defaults() {
+        return fromEnv(Map.of());
+    }
+
+    public static TopologyConfig fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    /**
+     * Reads {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS}, {@code DSYNC_APPLICATION_ID}, {@code DSYNC_STATE_DIR},
+     * {@code DSYNC_INACTIVE_USERS} (retain|delete), {@code DSYNC_TOMBSTONE_RETENTION} (ISO-8601 duration),
+     * {@code DSYNC_TOMBSTONE_PURGE_INTERVAL}, {@code DSYNC_PROCESSING_GUARANTEE}, {@code DSYNC_NUM_STANDBY_REPLICAS},
+     * {@code DSYNC_APPLICATION_SERVER}, {@code DSYNC_COMMIT_INTERVAL} and {@code DSYNC_TOPIC_PARTITIONS}.
+     */
+    public static TopologyConfig fromEnv(Map<String, String> env) {
+        return new TopologyConfig(
+                get(env, "DSYNC_KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
+                get(env, "DSYNC_APPLICATION_ID", DEFAULT_APPLICATION_ID),
+                Path.of(get(env, "DSYNC_STATE_DIR",
+                        Path.of(System.getProperty("java.io.tmpdir"), "dsync-topology").toString())),
+                InactiveUserPolicy.parse(get(env, "DSYNC_INACTIVE_USERS", "retain")),
+                duration(env, "DSYNC_TOMBSTONE_RETENTION", DEFAULT_TOMBSTONE_RETENTION),
+                duration(env, "DSYNC_TOMBSTONE_PURGE_INTERVAL", null),
+                get(env, "DSYNC_PROCESSING_GUARANTEE", StreamsConfig.EXACTLY_ONCE_V2),
+                Integer.parseInt(get(env, "DSYNC_NUM_STANDBY_REPLICAS", "0")),
+                get(env, "DSYNC_APPLICATION_SERVER", null),
+                duration(env, "DSYNC_COMMIT_INTERVAL", null),
+                Integer.parseInt(get(env, "DSYNC_TOPIC_PARTITIONS", "3")),
+                Map.of());
+    }
+
+    /** Purging scans only what is due, so it can run often; but there is no point running it more than hourly. */
+    static Duration defaultPurgeInterval(Duration retention) {
+        Duration eighth = retention.dividedBy(8);
+        return eighth.compareTo(Duration.ofHours(1)) > 0 ? Duration.ofHours(1)
+                : eighth.toMillis() < 1000 ? Duration.ofSeconds(1) : eighth;
+    }
+
+    public Properties toStreamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, numStandbyReplicas);
+        // There is no global state; this only opts in to the Kafka 5.0 default and silences its start-up warning.
+        p.put("processing.exception.handler.global.enabled", "true");
+        if (applicationServer != null && !applicationServer.isBlank()) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
+        }
+        if (commitInterval != null) {
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, commitInterval.toMillis());
+        }
+        p.putAll(streamsOverrides);
+        return p;
+    }
+
+    public TopologyConfig withBootstrapServers(String v) {
+        return new TopologyConfig(v, applicationId, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
+                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withApplicationId(String v) {
+        return new TopologyConfig(bootstrapServers, v, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
+                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withStateDir(Path v) {
+        return new TopologyConfig(bootstrapServers, applicationId, v, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
+                topicPartitions, streamsOverrides);
+    }
+
+    public TopologyConfig withInactiveUsers(InactiveUserPolicy v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, v, tombstoneRetention, purgeInterval,
+                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    /** Also resets the purge interval to its default for the new retention. */
+    public TopologyConfig withTombstoneRetention(Duration v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, v, null,
+                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withPurgeInterval(Duration v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention, v,
+                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withApplicationServer(String v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, v, commitInterval, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withCommitInterval(Duration v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, v, topicPartitions,
+                streamsOverrides);
+    }
+
+    public TopologyConfig withStreamsOverrides(Map<String, String> v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
+                topicPartitions, v);
+    }
+
+    private static String get(Map<String, String> env, String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
+        String v = get(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Duration.parse(v);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P4D or PT1H, not '"
+                    + v + "'");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.dsync.topology;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters of what the topology did with its input, for an operations endpoint to publish.
+ *
+ * <p>They count processing attempts: after a crash, exactly-once processing re-runs the records of the aborted
+ * transaction, so a counter can run slightly ahead of the committed outputs. Good enough for alerting, which is
+ * what they are for.
+ */
+public final class TopologyMetrics {
+
+    public enum Counter {
+        /** Records read from the events topic. */
+        RECEIVED("events_received"),
+        /** Events that changed state (whether or not that changed a change-log row). */
+        APPLIED("events_applied"),
+        /** Events whose id was seen before within the retention. */
+        DUPLICATE("events_duplicate"),
+        /** Events older than the state they would have changed (or than a deletion barrier). */
+        STALE("events_stale"),
+        /** Well-formed events of a type the topology does not handle. */
+        UNKNOWN_TYPE("events_unknown_type"),
+        /** Records sent to the dead-letter topic. */
+        DEAD_LETTERED("events_dead_lettered"),
+        /** Events without a readable created_at: the Kafka record timestamp was used instead. */
+        TIME_FROM_RECORD("events_time_from_record"),
+        /** Records written to the change-log topics (values and tombstones). */
+        EMITTED("changelog_records_emitted"),
+        /** Tombstone markers and barriers dropped after their retention. */
+        PURGED("tombstones_purged");
+
+        public final String metricName;
+
+        Counter(String metricName) {
+            this.metricName = metricName;
+        }
+    }
+
+    private final Map<Counter, LongAdder> counters = new java.util.EnumMap<>(Counter.class);
+
+    public TopologyMetrics() {
+        for (Counter c : Counter.values()) {
+            counters.put(c, new LongAdder());
+        }
+    }
+
+    public void increment(Counter counter) {
+        counters.get(counter).increment();
+    }
+
+    public void add(Counter counter, long n) {
+        counters.get(counter).add(n);
+    }
+
+    public long get(Counter counter) {
+        return counters.get(counter).sum();
+    }
+
+    /** Every counter by its metric name, in declaration order. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        counters.forEach((c, v) -> out.put(c.metricName, v.sum()));
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return snapshot().toString();
+    }
+}

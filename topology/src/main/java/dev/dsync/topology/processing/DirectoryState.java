@@ -1,0 +1,260 @@
+package dev.dsync.topology.processing;
+
+import static dev.dsync.topology.TopologyMetrics.Counter.EMITTED;
+
+import dev.dsync.topology.InactiveUserPolicy;
+import dev.dsync.topology.TopologyMetrics;
+import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.EventKey;
+import dev.dsync.topology.state.MembershipRecord;
+import dev.dsync.topology.state.StateKeys;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * The state rules: versions, last-writer-wins, tombstones, deletion barriers and cascades, over the stores of the
+ * directories one task owns.
+ *
+ * <p>The rules are chosen so that the final state depends only on the set of events received, not on their order
+ * (given that WorkOS's own versions of one entity grow with event time):
+ * <ul>
+ *   <li>a directory, user or group is the event with the highest {@link dev.dsync.topology.state.Version};</li>
+ *   <li>each delete raises a <em>barrier</em> to its event time, even a delete that loses on version: every
+ *       membership of a deleted user or group, and everything of a deleted directory, that is not newer than the
+ *       barrier is dropped, and such events arriving later are ignored;</li>
+ *   <li>a membership is the newest of its {@code user_added}/{@code user_removed} events above every barrier.</li>
+ * </ul>
+ * Membership events do not touch the user and group rows: their embedded objects carry an {@code updated_at}
+ * that membership changes do not bump, so they could only ever repeat what the user and group events say.
+ */
+public final class DirectoryState {
+
+    static final byte[] PRESENT = {1};
+    private static final StringSerializer KEYS = new StringSerializer();
+
+    private final KeyValueStore<String, EntityRecord> directories;
+    private final KeyValueStore<String, EntityRecord> users;
+    private final KeyValueStore<String, EntityRecord> groups;
+    private final KeyValueStore<String, MembershipRecord> memberships;
+    private final KeyValueStore<String, byte[]> membershipsByUser;
+    private final KeyValueStore<String, byte[]> expiry;
+    private final InactiveUserPolicy inactiveUsers;
+    private final LongSupplier wallClock;
+    private final ChangeLog changeLog;
+    private final TopologyMetrics metrics;
+
+    public DirectoryState(KeyValueStore<String, EntityRecord> directories, KeyValueStore<String, EntityRecord> users,
+                          KeyValueStore<String, EntityRecord> groups,
+                          KeyValueStore<String, MembershipRecord> memberships,
+                          KeyValueStore<String, byte[]> membershipsByUser, KeyValueStore<String, byte[]> expiry,
+                          InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
+                          TopologyMetrics metrics) {
+        this.directories = directories;
+        this.users = users;
+        this.groups = groups;
+        this.memberships = memberships;
+        this.membershipsByUser = membershipsByUser;
+        this.expiry = expiry;
+        this.inactiveUsers = inactiveUsers;
+        this.wallClock = wallClock;
+        this.changeLog = changeLog;
+        this.metrics = metrics;
+    }
+
+    /** Applies one event; false when it was stale and changed nothing. */
+    public boolean apply(DsyncEvent event) {
+        String dir = event.meta().directoryId();
+        EntityRecord directory = directories.get(dir);
+        EventKey directoryBarrier = directory == null ? null : directory.barrier();
+        if (!event.meta().key().isAfter(directoryBarrier)) {
+            return false;
+        }
+        return switch (event) {
+            case EntityEvent e when e.kind() == EntityKind.DIRECTORY -> applyDirectory(e, directory);
+            case EntityEvent e -> applyMember(e, e.kind() == EntityKind.USER ? users : groups);
+            case MembershipEvent e -> applyMembership(e, directoryBarrier);
+        };
+    }
+
+    private boolean applyDirectory(EntityEvent e, EntityRecord current) {
+        String dir = e.meta().directoryId();
+        if (!e.deleted()) {
+            if (!e.version().isNewerThan(current == null ? null : current.version())) {
+                return false;
+            }
+            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current), e);
+            return true;
+        }
+        // apply() let this through only because it is after the current barrier, so it raises it.
+        long now = wallClock.getAsLong();
+        cascadeDirectory(dir, e.meta().key(), e.meta().timestampMs());
+        EntityRecord next = e.version().isNewerThan(current == null ? null : current.version())
+                ? EntityRecord.tombstone(e.version(), e.meta().key(), now)
+                : current.withBarrier(e.meta().key(), now);
+        put(EntityKind.DIRECTORY, dir, dir, current, next, e);
+        expiry.put(StateKeys.expiry(now, EntityKind.DIRECTORY.tag, dir), PRESENT);
+        return true;
+    }
+
+    private boolean applyMember(EntityEvent e, KeyValueStore<String, EntityRecord> store) {
+        String dir = e.meta().directoryId();
+        String key = StateKeys.entity(dir, e.entityId());
+        EntityRecord current = store.get(key);
+        boolean delete = e.deleted()
+                || (e.kind() == EntityKind.USER && e.inactive() && inactiveUsers == InactiveUserPolicy.DELETE);
+        boolean newer = e.version().isNewerThan(current == null ? null : current.version());
+        if (!delete) {
+            if (!newer) {
+                return false;
+            }
+            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current), e);
+            return true;
+        }
+        EventKey barrier = current == null ? null : current.barrier();
+        boolean raisesBarrier = e.meta().key().isAfter(barrier);
+        if (!newer && !raisesBarrier) {
+            return false;
+        }
+        long now = wallClock.getAsLong();
+        EventKey nextBarrier = EventKey.max(barrier, e.meta().key());
+        EntityRecord next = newer ? EntityRecord.tombstone(e.version(), nextBarrier, now)
+                : current.withBarrier(nextBarrier, now);
+        put(e.kind(), key, e.entityId(), current, next, e);
+        expiry.put(StateKeys.expiry(now, e.kind().tag, key), PRESENT);
+        if (raisesBarrier) {
+            if (e.kind() == EntityKind.USER) {
+                cascadeUser(dir, e.entityId(), nextBarrier, e.meta().timestampMs());
+            } else {
+                cascadeGroup(dir, e.entityId(), nextBarrier, e.meta().timestampMs());
+            }
+        }
+        return true;
+    }
+
+    private boolean applyMembership(MembershipEvent e, EventKey directoryBarrier) {
+        String dir = e.meta().directoryId();
+        EntityRecord group = groups.get(StateKeys.entity(dir, e.groupId()));
+        EntityRecord user = users.get(StateKeys.entity(dir, e.userId()));
+        EventKey barrier = EventKey.max(directoryBarrier,
+                EventKey.max(group == null ? null : group.barrier(), user == null ? null : user.barrier()));
+        if (!e.meta().key().isAfter(barrier)) {
+            return false;
+        }
+        String key = StateKeys.membership(dir, e.groupId(), e.userId());
+        MembershipRecord current = memberships.get(key);
+        if (current != null && !e.meta().key().isAfter(current.version())) {
+            return false;
+        }
+        MembershipRecord next;
+        if (e.present()) {
+            next = MembershipRecord.present(e.meta().key(), e.value());
+        } else {
+            long now = wallClock.getAsLong();
+            next = MembershipRecord.absent(e.meta().key(), now);
+            expiry.put(StateKeys.expiry(now, 'M', key), PRESENT);
+        }
+        memberships.put(key, next);
+        if (current == null) {
+            membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
+        }
+        emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(e.groupId(), e.userId()),
+                MembershipRecord.rendered(current), MembershipRecord.rendered(next), e.meta().timestampMs());
+        return true;
+    }
+
+    /** Drops every row of the directory that is not newer than the deletion, with a tombstone for each live one. */
+    private void cascadeDirectory(String dir, EventKey barrier, long timestampMs) {
+        String prefix = StateKeys.directoryPrefix(dir);
+        cascadeEntities(EntityKind.USER, users, prefix, barrier, timestampMs);
+        cascadeEntities(EntityKind.GROUP, groups, prefix, barrier, timestampMs);
+        for (KeyValue<String, MembershipRecord> m : scan(memberships, prefix)) {
+            if (!m.value.version().isAfter(barrier)) {
+                String[] parts = StateKeys.parts(m.key);
+                removeMembership(dir, parts[1], parts[2], m.value, timestampMs);
+            }
+        }
+    }
+
+    private void cascadeEntities(EntityKind kind, KeyValueStore<String, EntityRecord> store, String prefix,
+                                 EventKey barrier, long timestampMs) {
+        for (KeyValue<String, EntityRecord> row : scan(store, prefix)) {
+            EntityRecord r = row.value;
+            if (!r.version().eventKey().isAfter(barrier)) {
+                store.delete(row.key);
+                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null,
+                        timestampMs);
+            } else if (r.barrier() != null && !r.barrier().isAfter(barrier)) {
+                // The directory's barrier now covers it; keeping the older one would only make stores differ
+                // between delivery orders.
+                store.put(row.key, r.withBarrier(null, 0));
+            }
+        }
+    }
+
+    private void cascadeGroup(String dir, String groupId, EventKey barrier, long timestampMs) {
+        for (KeyValue<String, MembershipRecord> m : scan(memberships, StateKeys.childPrefix(dir, groupId))) {
+            if (!m.value.version().isAfter(barrier)) {
+                removeMembership(dir, groupId, StateKeys.lastPart(m.key), m.value, timestampMs);
+            }
+        }
+    }
+
+    private void cascadeUser(String dir, String userId, EventKey barrier, long timestampMs) {
+        for (KeyValue<String, byte[]> index : scan(membershipsByUser, StateKeys.childPrefix(dir, userId))) {
+            String groupId = StateKeys.lastPart(index.key);
+            MembershipRecord m = memberships.get(StateKeys.membership(dir, groupId, userId));
+            if (m == null) {
+                membershipsByUser.delete(index.key);
+            } else if (!m.version().isAfter(barrier)) {
+                removeMembership(dir, groupId, userId, m, timestampMs);
+            }
+        }
+    }
+
+    private void removeMembership(String dir, String groupId, String userId, MembershipRecord current,
+                                  long timestampMs) {
+        memberships.delete(StateKeys.membership(dir, groupId, userId));
+        membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
+        emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(groupId, userId),
+                current.value(), null, timestampMs);
+    }
+
+    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next,
+                     DsyncEvent cause) {
+        KeyValueStore<String, EntityRecord> store = switch (kind) {
+            case DIRECTORY -> directories;
+            case USER -> users;
+            case GROUP -> groups;
+        };
+        store.put(storeKey, next);
+        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next),
+                cause.meta().timestampMs());
+    }
+
+    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after, long timestampMs) {
+        if (!Objects.equals(before, after)) {
+            changeLog.emit(topic, key, after, timestampMs);
+            metrics.increment(EMITTED);
+        }
+    }
+
+    /** Reads a prefix fully before anything is changed, so that no write can disturb the open iterator. */
+    private static <V> List<KeyValue<String, V>> scan(KeyValueStore<String, V> store, String prefix) {
+        List<KeyValue<String, V>> rows = new ArrayList<>();
+        try (KeyValueIterator<String, V> it = store.prefixScan(prefix, KEYS)) {
+            it.forEachRemaining(rows::add);
+        }
+        return rows;
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

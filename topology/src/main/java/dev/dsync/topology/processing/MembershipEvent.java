@@ -1,0 +1,10 @@
+package dev.dsync.topology.processing;
+
+/**
+ * {@code dsync.group.user_added} ({@code present}) or {@code dsync.group.user_removed}.
+ *
+ * @param value the rendered change-log value of the membership (rendered for removals too, but not emitted)
+ */
+public record MembershipEvent(EventMeta meta, String groupId, String userId, boolean present, String value)
+        implements DsyncEvent {
+}

@@ -1,0 +1,143 @@
+package dev.dsync.topology;
+
+import dev.dsync.events.EventParser;
+import dev.dsync.events.Topics;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+
+/** A TopologyTestDriver over the real topology, with the change-log outputs collected as they appear. */
+public final class Harness implements AutoCloseable {
+
+    /** One change-log record as strings; a null value is a tombstone. */
+    public record Out(String key, String value, long timestamp, Headers headers) {
+        @Override
+        public String toString() {
+            return key + " => " + value;
+        }
+    }
+
+    public final TopologyTestDriver driver;
+    public final TopologyMetrics metrics = new TopologyMetrics();
+    private final TestInputTopic<String, byte[]> input;
+    private final Map<String, TestOutputTopic<byte[], byte[]>> outputs = new LinkedHashMap<>();
+    private final Map<String, List<Out>> seen = new LinkedHashMap<>();
+
+    public Harness(Path stateDir, InactiveUserPolicy policy) {
+        this(config(stateDir).withInactiveUsers(policy));
+    }
+
+    public Harness(TopologyConfig config) {
+        driver = new TopologyTestDriver(DsyncTopology.build(config, metrics), config.toStreamsProperties(),
+                TestEvents.BASE);
+        input = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
+        for (String topic : List.of(Topics.DIRECTORIES, Topics.USERS, Topics.GROUPS, Topics.MEMBERSHIPS,
+                Topics.DEAD_LETTERS)) {
+            outputs.put(topic, driver.createOutputTopic(topic, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer()));
+            seen.put(topic, new ArrayList<>());
+        }
+    }
+
+    public static TopologyConfig config(Path stateDir) {
+        return TopologyConfig.defaults()
+                .withBootstrapServers("unused:9092")
+                .withApplicationId("dsync-test")
+                .withStateDir(stateDir);
+    }
+
+    /** Pipes an event keyed by its directory id, as the gateway does. */
+    public Harness pipe(String json) {
+        String key;
+        try {
+            key = EventParser.parse(json.getBytes(StandardCharsets.UTF_8)).directoryId().orElse(null);
+        } catch (EventParser.InvalidEventException e) {
+            key = null;
+        }
+        return pipe(key, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public Harness pipe(String key, byte[] value) {
+        input.pipeInput(new TestRecord<>(key, value, TestEvents.BASE.plusSeconds(3600)));
+        drain();
+        return this;
+    }
+
+    public void advanceWallClock(Duration d) {
+        driver.advanceWallClockTime(d);
+        drain();
+    }
+
+    public Instant now() {
+        return TestEvents.BASE;
+    }
+
+    /** Every record the topic has received so far. */
+    public List<Out> all(String topic) {
+        drain();
+        return List.copyOf(seen.get(topic));
+    }
+
+    /** Records the topic received since the last call of {@code take} for it. */
+    private final Map<String, Integer> taken = new LinkedHashMap<>();
+
+    public List<Out> take(String topic) {
+        List<Out> all = all(topic);
+        int from = taken.getOrDefault(topic, 0);
+        taken.put(topic, all.size());
+        return all.subList(from, all.size());
+    }
+
+    /** The topic compacted: the last value of each key, tombstoned keys removed. */
+    public Map<String, String> table(String topic) {
+        Map<String, String> t = new LinkedHashMap<>();
+        for (Out o : all(topic)) {
+            if (o.value() == null) {
+                t.remove(o.key());
+            } else {
+                t.put(o.key(), o.value());
+            }
+        }
+        return t;
+    }
+
+    /** The last value of each key, tombstones included as null (what compaction keeps until delete.retention). */
+    public Map<String, String> lastValues(String topic) {
+        Map<String, String> t = new LinkedHashMap<>();
+        for (Out o : all(topic)) {
+            t.put(o.key(), o.value());
+        }
+        return t;
+    }
+
+    private void drain() {
+        outputs.forEach((topic, out) -> {
+            while (!out.isEmpty()) {
+                TestRecord<byte[], byte[]> r = out.readRecord();
+                seen.get(topic).add(new Out(str(r.key()), str(r.value()), r.timestamp(), r.headers()));
+            }
+        });
+    }
+
+    private static String str(byte[] b) {
+        return b == null ? null : new String(b, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
