@@ -8,12 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DeleteConsumerGroupsResult;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.connect.cli.ConnectStandalone;
 import org.apache.kafka.connect.runtime.Connect;
 import org.apache.kafka.connect.runtime.Herder;
@@ -132,6 +139,51 @@ public final class ConnectWorker implements AutoCloseable {
         FutureCallback<Herder.Created<ConnectorInfo>> cb = new FutureCallback<>();
         herder().putConnectorConfig(name, config, true, cb);
         await(cb, "register connector " + name);
+    }
+
+    /**
+     * Forgets where the given sink connectors are in their topics (deletes their consumer groups
+     * {@code connect-<name>}), so that once registered they read the change-logs from the beginning. Use before
+     * registering when the database is new: the compacted change-logs hold the full current state, so a replay
+     * rebuilds the mirror. Groups that do not exist are fine. A group whose previous worker died keeps its member
+     * until the session times out, so this retries for up to {@code timeout}.
+     */
+    public void resetSinkOffsets(Collection<String> connectorNames, Duration timeout) {
+        List<String> groups = connectorNames.stream().map(n -> "connect-" + n).toList();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            List<String> pending = new ArrayList<>(groups);
+            while (!pending.isEmpty()) {
+                DeleteConsumerGroupsResult result = admin.deleteConsumerGroups(pending);
+                List<String> retry = new ArrayList<>();
+                for (Map.Entry<String, KafkaFuture<Void>> e : result.deletedGroups().entrySet()) {
+                    try {
+                        e.getValue().get(30, TimeUnit.SECONDS);
+                    } catch (ExecutionException ex) {
+                        if (ex.getCause() instanceof GroupNotEmptyException) {
+                            retry.add(e.getKey());
+                        } else if (!(ex.getCause() instanceof GroupIdNotFoundException)) {
+                            throw new IllegalStateException("cannot reset offsets of " + e.getKey(), ex.getCause());
+                        }
+                    }
+                }
+                if (!retry.isEmpty() && System.nanoTime() > deadline) {
+                    throw new IllegalStateException("consumer groups still have members: " + retry
+                            + " (is another Connect worker running these connectors?)");
+                }
+                pending = retry;
+                if (!pending.isEmpty()) {
+                    sleep(500);
+                }
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("cannot reset sink offsets of " + connectorNames, e);
+        }
+    }
+
+    /** The names of the dsync sink connectors (from the classpath connector files). */
+    public static List<String> dsyncConnectorNames() {
+        return MirrorResources.connectors().stream().map(MirrorResources.Connector::name).toList();
     }
 
     public void deleteConnector(String name) {

@@ -11,6 +11,10 @@ import java.util.Optional;
  * {@code DSYNC_JDBC_URL} names one), the schema migration, an in-process Kafka Connect worker and the four dsync
  * sink connectors.
  *
+ * <p>When the migration created the schema just now (a new database: first run, deleted data directory, or
+ * {@code DSYNC_JDBC_URL} pointing at another database), the sinks' consumer offsets are reset first, so the mirror is
+ * rebuilt from the compacted change-logs instead of starting wherever an earlier database left off.
+ *
  * <pre>{@code
  * PostgresMirror mirror = PostgresMirror.start(PostgresMirror.Settings.fromEnvironment(bootstrap, dataDir));
  * System.out.println(mirror.psqlCommand());    // psql postgresql://dsync:dsync@127.0.0.1:15432/dsync
@@ -75,7 +79,12 @@ public final class PostgresMirror implements AutoCloseable {
             }
             List<Integer> migrated = SchemaMigrator.migrate(target);
             worker = new ConnectWorker(settings.bootstrapServers(), settings.dataDir().resolve("connect"),
-                    settings.connectRestPort()).start();
+                    settings.connectRestPort());
+            if (migrated.contains(1)) {
+                // a new database: replay the compacted change-logs from the start, whatever an earlier database saw
+                worker.resetSinkOffsets(ConnectWorker.dsyncConnectorNames(), Duration.ofSeconds(30));
+            }
+            worker.start();
             worker.registerDsyncConnectors(target);
             worker.awaitConnectorsRunning(Duration.ofSeconds(60));
             return new PostgresMirror(pg, target, migrated, worker);

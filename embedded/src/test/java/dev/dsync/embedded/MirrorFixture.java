@@ -38,6 +38,11 @@ final class MirrorFixture implements AutoCloseable {
         this.producer = producer;
     }
 
+    /** Only the query helpers, on another database. */
+    static MirrorFixture view(LocalPostgres other) {
+        return new MirrorFixture(null, null, other, null);
+    }
+
     static MirrorFixture start(Path dir, boolean withWorker) {
         long t0 = System.nanoTime();
         EmbeddedKafka kafka = new EmbeddedKafka(dir.resolve("kafka"), 0).start();
