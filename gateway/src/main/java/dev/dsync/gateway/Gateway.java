@@ -41,11 +41,14 @@ public final class Gateway implements AutoCloseable {
                 .build();
     }
 
-    /** Starts the gateway; the input topics are created if Kafka is reachable and they are missing. */
+    /**
+     * Starts the gateway. Missing input topics are created in the background, so that the gateway serves (live,
+     * not ready, 503 to webhooks) while Kafka is still unreachable.
+     */
     public static Gateway start(GatewayConfig config) {
-        ensureTopics(config);
         Gateway gateway = new Gateway(config);
         gateway.server.start();
+        Thread.ofVirtual().name("ensure-topics").start(() -> ensureTopics(config));
         LOG.log(System.Logger.Level.INFO, "dsync gateway listening on {0}:{1} ({2})", config.host(),
                 String.valueOf(gateway.port()), config);
         return gateway;
