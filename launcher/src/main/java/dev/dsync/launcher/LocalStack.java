@@ -1,9 +1,12 @@
 package dev.dsync.launcher;
 
 import dev.dsync.embedded.EmbeddedKafka;
+import dev.dsync.embedded.PostgresMirror;
 import dev.dsync.events.Topics;
 import dev.dsync.gateway.Gateway;
 import dev.dsync.gateway.GatewayConfig;
+import dev.dsync.topology.DsyncStreams;
+import dev.dsync.topology.TopologyConfig;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.IOException;
@@ -19,8 +22,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Everything {@code ./dsync up} runs, in one JVM: an in-process KRaft broker (unless
- * {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} points at a cluster), the topics, and the gateway. Components are
- * closed in the reverse order of their start.
+ * {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} points at a cluster), the topics, PostgreSQL with the Connect worker that
+ * mirrors into it, the topology, and the gateway. Components are closed in the reverse order of their start.
  */
 final class LocalStack implements AutoCloseable {
 
@@ -50,6 +53,32 @@ final class LocalStack implements AutoCloseable {
             summary.add(row("Kafka bootstrap", bootstrap + "  (external, DSYNC_KAFKA_BOOTSTRAP_SERVERS)"));
         }
         createTopics(bootstrap, settings.topicPartitions());
+
+        out.println("Starting PostgreSQL and Kafka Connect (Debezium JDBC sink) ...");
+        PostgresMirror mirror = PostgresMirror.start(PostgresMirror.Settings.fromEnvironment(bootstrap, settings.dataDir()));
+        started.push(mirror);
+        summary.add(row("PostgreSQL", mirror.psqlCommand() + (mirror.localPostgres().isPresent()
+                ? "  (embedded, data in " + settings.dataDir().resolve("postgres") + ")" : "  (DSYNC_JDBC_URL)")));
+        summary.add(row("Kafka Connect", "http://127.0.0.1:" + mirror.worker().restPort() + "/connectors"));
+
+        out.println("Starting the topology (Kafka Streams) ...");
+        TopologyConfig topologyConfig = TopologyConfig.fromEnv()
+                .withBootstrapServers(bootstrap)
+                .withStateDir(System.getenv("DSYNC_STATE_DIR") == null
+                        ? settings.dataDir().resolve("state") : TopologyConfig.fromEnv().stateDir());
+        DsyncStreams topology = DsyncStreams.start(topologyConfig);
+        started.push(topology);
+        try {
+            topology.awaitRunning(java.time.Duration.ofSeconds(120));
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the topology did not reach RUNNING within 120 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        summary.add(row("Topology", topologyConfig.applicationId() + ", inactive users: "
+                + topologyConfig.inactiveUsers().name().toLowerCase(java.util.Locale.ROOT)
+                + "  (state in " + topologyConfig.stateDir() + ")"));
 
         LocalSecrets secret = LocalSecrets.resolve(System.getenv("WORKOS_WEBHOOK_SECRET"),
                 settings.dataDir().resolve("webhook-secret"), "whsec_local_");

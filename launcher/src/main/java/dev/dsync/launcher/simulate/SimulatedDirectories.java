@@ -168,7 +168,7 @@ public final class SimulatedDirectories {
         }
         String user = liveUsers.get(random.nextInt(liveUsers.size()));
         String group = liveGroups.get(random.nextInt(liveGroups.size()));
-        int dice = random.nextInt(100);
+        int dice = random.nextInt(1000) / 10;
         if (dice < 30) {
             updateUser(user, u -> u.with("custom_attributes").put("department_name", DEPARTMENTS[random.nextInt(DEPARTMENTS.length)]));
         } else if (dice < 45) {
@@ -196,7 +196,8 @@ public final class SimulatedDirectories {
             Instant now = tick();
             g.put("name", g.get("name").asText() + " (renamed)").put("updated_at", now.toString());
             emit("dsync.group.updated", g.deepCopy(), now);
-        } else {
+        } else if (random.nextInt(4) == 0 && liveGroups.stream()
+                .filter(g -> groups.get(g).get("directory_id").equals(groups.get(group).get("directory_id"))).count() > 2) {
             deleteGroup(group);
         }
     }

@@ -54,7 +54,8 @@ public final class WebhookDelivery {
         long late = 0;
         for (int i = 0; i < plan.size() - faults.lateBy(); i++) {
             if (random.nextDouble() < faults.lateRate()) {
-                plan.add(i + faults.lateBy() / 2 + random.nextInt(faults.lateBy()), plan.remove(i));
+                byte[] delayed = plan.remove(i);
+                plan.add(Math.min(plan.size(), i + faults.lateBy() / 2 + random.nextInt(faults.lateBy())), delayed);
                 late++;
             }
         }
