@@ -6,8 +6,10 @@
 -- topics are consumed independently, so a membership can arrive before its user, and a directory's cascade delete
 -- arrives as tombstones for every row on every topic.
 -- Primary keys are the WorkOS ids. Every time is timestamptz (written from ISO-8601 UTC strings).
+-- IF NOT EXISTS: docker-compose applies this file through the postgres image's initdb hook, without the
+-- dsync_schema_migrations bookkeeping; the migrator can then still apply and record it on the same database.
 
-CREATE TABLE directories (
+CREATE TABLE IF NOT EXISTS directories (
     id              text        PRIMARY KEY,
     organization_id text,
     type            text,
@@ -19,9 +21,9 @@ CREATE TABLE directories (
     last_event_id   text,
     last_event_at   timestamptz
 );
-CREATE INDEX directories_organization_id_idx ON directories (organization_id);
+CREATE INDEX IF NOT EXISTS directories_organization_id_idx ON directories (organization_id);
 
-CREATE TABLE directory_users (
+CREATE TABLE IF NOT EXISTS directory_users (
     id                text        PRIMARY KEY,
     directory_id      text,
     organization_id   text,
@@ -39,10 +41,10 @@ CREATE TABLE directory_users (
     last_event_id     text,
     last_event_at     timestamptz
 );
-CREATE INDEX directory_users_directory_id_idx ON directory_users (directory_id);
-CREATE INDEX directory_users_lower_email_idx ON directory_users (lower(email));
+CREATE INDEX IF NOT EXISTS directory_users_directory_id_idx ON directory_users (directory_id);
+CREATE INDEX IF NOT EXISTS directory_users_lower_email_idx ON directory_users (lower(email));
 
-CREATE TABLE directory_groups (
+CREATE TABLE IF NOT EXISTS directory_groups (
     id              text        PRIMARY KEY,
     directory_id    text,
     organization_id text,
@@ -53,9 +55,9 @@ CREATE TABLE directory_groups (
     last_event_id   text,
     last_event_at   timestamptz
 );
-CREATE INDEX directory_groups_directory_id_idx ON directory_groups (directory_id);
+CREATE INDEX IF NOT EXISTS directory_groups_directory_id_idx ON directory_groups (directory_id);
 
-CREATE TABLE directory_group_memberships (
+CREATE TABLE IF NOT EXISTS directory_group_memberships (
     group_id        text        NOT NULL,
     user_id         text        NOT NULL,
     directory_id    text,
@@ -64,8 +66,8 @@ CREATE TABLE directory_group_memberships (
     last_event_at   timestamptz,
     PRIMARY KEY (group_id, user_id)
 );
-CREATE INDEX directory_group_memberships_user_id_idx ON directory_group_memberships (user_id);
-CREATE INDEX directory_group_memberships_directory_id_idx ON directory_group_memberships (directory_id);
+CREATE INDEX IF NOT EXISTS directory_group_memberships_user_id_idx ON directory_group_memberships (user_id);
+CREATE INDEX IF NOT EXISTS directory_group_memberships_directory_id_idx ON directory_group_memberships (directory_id);
 
 COMMENT ON TABLE directories IS 'dsync mirror of dsync.directories (Debezium JDBC sink, upsert by id, tombstone = delete)';
 COMMENT ON TABLE directory_users IS 'dsync mirror of dsync.users (Debezium JDBC sink, upsert by id, tombstone = delete)';

@@ -188,8 +188,8 @@ class ConnectorConfigsTest {
         MirrorResources.Migration v1 = migrations.getFirst();
         assertThat(v1.description()).isEqualTo("directory mirror");
         assertThat(v1.checksum()).hasSize(64).isEqualTo(v1.checksum());
-        assertThat(v1.sql()).contains("CREATE TABLE directories", "CREATE TABLE directory_users",
-                "CREATE TABLE directory_groups", "CREATE TABLE directory_group_memberships");
+        assertThat(v1.sql()).contains("CREATE TABLE IF NOT EXISTS directories", "CREATE TABLE IF NOT EXISTS directory_users",
+                "CREATE TABLE IF NOT EXISTS directory_groups", "CREATE TABLE IF NOT EXISTS directory_group_memberships");
     }
 
     private static Converter converter(Map<String, String> cfg, String prefix, boolean isKey) throws Exception {

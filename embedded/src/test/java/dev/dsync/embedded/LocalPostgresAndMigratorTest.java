@@ -138,6 +138,22 @@ class LocalPostgresAndMigratorTest {
     }
 
     @Test
+    void aDatabaseInitialisedFromTheRawScriptIsAdopted() throws Exception {
+        // docker-compose runs V1 through the postgres image's initdb hook, without the bookkeeping table
+        try (LocalPostgres pg = LocalPostgres.start(dir, 0)) {
+            try (Connection c = pg.target().connect(); Statement s = c.createStatement()) {
+                s.execute(MirrorResources.migrations().getFirst().sql());
+                s.execute("INSERT INTO directories (id) VALUES ('directory_before')");
+            }
+            assertThat(SchemaMigrator.migrate(pg.target())).containsExactly(1);
+            assertThat(SchemaMigrator.migrate(pg.target())).isEmpty();
+            try (Connection c = pg.target().connect(); Statement s = c.createStatement()) {
+                assertThat(query(s, "SELECT id FROM directories")).isEqualTo("directory_before");
+            }
+        }
+    }
+
+    @Test
     void concurrentMigratorsApplyOnce() throws Exception {
         try (LocalPostgres pg = LocalPostgres.start(dir, 0)) {
             List<java.util.concurrent.CompletableFuture<List<Integer>>> runs = new ArrayList<>();
