@@ -1,0 +1,149 @@
+package dev.dsync.topology.query;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * How the query API of one topology instance is served.
+ *
+ * @param host              interface to listen on
+ * @param port              port to listen on; 0 picks a free one (then advertise it explicitly, see
+ *                          {@link QueryServer#advertisedAddress()})
+ * @param token             the bearer token every {@code /v1} call must carry; null only when auth is disabled
+ * @param authEnabled       false serves the API without authentication (explicit opt-out, for local use)
+ * @param applicationServer {@code host:port} under which the other instances reach this one; null means
+ *                          {@code 127.0.0.1:<port>}
+ * @param maxStaleLag       how many change-log records a standby (or restoring) copy of a directory may be behind
+ *                          and still answer while the owner cannot; answers from such a copy carry
+ *                          {@code X-Dsync-Stale: true}
+ * @param forwardTimeout    the longest a call to another instance may take (connecting takes at most a third of
+ *                          it); past it the request fails over or gets 503, it never hangs
+ * @param retryAfter        sent in {@code Retry-After} with a 503
+ */
+public record QueryConfig(
+        String host,
+        int port,
+        String token,
+        boolean authEnabled,
+        String applicationServer,
+        long maxStaleLag,
+        Duration forwardTimeout,
+        Duration retryAfter) {
+
+    public static final int DEFAULT_PORT = 8081;
+    public static final long DEFAULT_MAX_STALE_LAG = 100;
+    public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(2);
+
+    public QueryConfig {
+        Objects.requireNonNull(host, "host");
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("the query port must be between 0 and 65535");
+        }
+        token = token == null || token.isBlank() ? null : token.trim();
+        if (authEnabled && token == null) {
+            throw new IllegalArgumentException("""
+                    No query API token configured. Set DSYNC_QUERY_TOKEN to the bearer token that clients of the \
+                    query API must send (for example the output of `openssl rand -hex 32`), or set \
+                    DSYNC_QUERY_AUTH=disabled to serve the query API without authentication.""");
+        }
+        if (applicationServer != null && applicationServer.isBlank()) {
+            applicationServer = null;
+        }
+        if (maxStaleLag < 0) {
+            throw new IllegalArgumentException("DSYNC_QUERY_MAX_STALE_LAG must be >= 0");
+        }
+        if (forwardTimeout == null || forwardTimeout.toMillis() < 10) {
+            throw new IllegalArgumentException("the forward timeout must be at least 10 ms");
+        }
+        if (retryAfter == null || retryAfter.isNegative()) {
+            retryAfter = Duration.ofSeconds(1);
+        }
+    }
+
+    public static QueryConfig fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    /**
+     * Reads {@code DSYNC_QUERY_HOST} (0.0.0.0), {@code DSYNC_QUERY_PORT} (8081), {@code DSYNC_QUERY_TOKEN},
+     * {@code DSYNC_QUERY_AUTH} (enabled|disabled), {@code DSYNC_APPLICATION_SERVER} (127.0.0.1:port),
+     * {@code DSYNC_QUERY_MAX_STALE_LAG} (100) and {@code DSYNC_QUERY_FORWARD_TIMEOUT} (ISO-8601, PT2S).
+     */
+    public static QueryConfig fromEnv(Map<String, String> env) {
+        String auth = get(env, "DSYNC_QUERY_AUTH", "enabled").toLowerCase(java.util.Locale.ROOT);
+        if (!auth.equals("enabled") && !auth.equals("disabled")) {
+            throw new IllegalArgumentException("DSYNC_QUERY_AUTH must be 'enabled' or 'disabled', not '" + auth + "'");
+        }
+        return new QueryConfig(
+                get(env, "DSYNC_QUERY_HOST", "0.0.0.0"),
+                integer(env, "DSYNC_QUERY_PORT", DEFAULT_PORT),
+                get(env, "DSYNC_QUERY_TOKEN", null),
+                auth.equals("enabled"),
+                get(env, "DSYNC_APPLICATION_SERVER", null),
+                integer(env, "DSYNC_QUERY_MAX_STALE_LAG", (int) DEFAULT_MAX_STALE_LAG),
+                duration(env, "DSYNC_QUERY_FORWARD_TIMEOUT", DEFAULT_FORWARD_TIMEOUT),
+                Duration.ofSeconds(1));
+    }
+
+    /** Listens on 127.0.0.1 with the other settings at their defaults: for tests and the local launcher. */
+    public static QueryConfig local(String token, int port) {
+        return new QueryConfig("127.0.0.1", port, token, token != null, null, DEFAULT_MAX_STALE_LAG,
+                DEFAULT_FORWARD_TIMEOUT, Duration.ofSeconds(1));
+    }
+
+    /** The address to advertise as {@code application.server}, for a known port. */
+    public String applicationServerFor(int boundPort) {
+        return applicationServer != null ? applicationServer : "127.0.0.1:" + boundPort;
+    }
+
+    public QueryConfig withMaxStaleLag(long v) {
+        return new QueryConfig(host, port, token, authEnabled, applicationServer, v, forwardTimeout, retryAfter);
+    }
+
+    public QueryConfig withForwardTimeout(Duration v) {
+        return new QueryConfig(host, port, token, authEnabled, applicationServer, maxStaleLag, v, retryAfter);
+    }
+
+    public QueryConfig withApplicationServer(String v) {
+        return new QueryConfig(host, port, token, authEnabled, v, maxStaleLag, forwardTimeout, retryAfter);
+    }
+
+    @Override
+    public String toString() {
+        // never print the token
+        return "QueryConfig[host=%s, port=%d, auth=%s, applicationServer=%s, maxStaleLag=%d, forwardTimeout=%s]"
+                .formatted(host, port, authEnabled ? "bearer token" : "DISABLED", applicationServer, maxStaleLag,
+                        forwardTimeout);
+    }
+
+    private static String get(Map<String, String> env, String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static int integer(Map<String, String> env, String name, int fallback) {
+        String v = get(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, not '" + v + "'");
+        }
+    }
+
+    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
+        String v = get(env, name, null);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Duration.parse(v);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT2S, not '" + v + "'");
+        }
+    }
+}

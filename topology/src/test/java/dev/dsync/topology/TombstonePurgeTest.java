@@ -1,0 +1,92 @@
+package dev.dsync.topology;
+
+import static dev.dsync.topology.TestEvents.directory;
+import static dev.dsync.topology.TestEvents.membership;
+import static dev.dsync.topology.TestEvents.user;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.dsync.events.Topics;
+import dev.dsync.topology.TopologyMetrics.Counter;
+import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.MembershipRecord;
+import dev.dsync.topology.state.StateKeys;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tombstone markers and barriers are kept for the retention, then purged by the wall-clock punctuator. */
+class TombstonePurgeTest {
+
+    static final String D = "directory_01A";
+    static final String D2 = "directory_02B";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void markersLiveForTheRetentionAndAreThenPurged() {
+        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofDays(4))
+                .withPurgeInterval(Duration.ofHours(1));
+        try (Harness h = new Harness(config)) {
+            h.pipe(user("dsync.user.created", "e1", 100, D, "u1", "active", "Ann", 100));
+            h.pipe(user("dsync.user.created", "e1b", 100, D, "u2", "active", "Bob", 100));
+            h.pipe(membership("dsync.group.user_added", "e2", 200, D, "g1", "u2"));
+            h.pipe(membership("dsync.group.user_removed", "e3", 300, D, "g2", "u2"));
+            h.pipe(user("dsync.user.deleted", "e4", 400, D, "u1", "inactive", "Ann", 400));
+            h.pipe(directory("dsync.deleted", "e5", 500, D2, "deleting", "Other", 500));
+
+            KeyValueStore<String, EntityRecord> users = h.driver.getKeyValueStore(DsyncTopology.USERS_STORE);
+            KeyValueStore<String, EntityRecord> dirs = h.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE);
+            KeyValueStore<String, MembershipRecord> memberships =
+                    h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE);
+            KeyValueStore<String, byte[]> expiry = h.driver.getKeyValueStore(DsyncTopology.EXPIRY_STORE);
+            assertThat(users.get(StateKeys.entity(D, "u1")).deleted()).isTrue();
+            assertThat(memberships.get(StateKeys.membership(D, "g2", "u2")).present()).isFalse();
+            assertThat(dirs.get(D2).deleted()).isTrue();
+
+            h.advanceWallClock(Duration.ofDays(3).plusHours(23));
+            assertThat(users.get(StateKeys.entity(D, "u1"))).isNotNull();
+            assertThat(dirs.get(D2)).isNotNull();
+            // within the retention a stale retry is still stopped by the marker
+            h.pipe(user("dsync.user.updated", "e3b", 350, D, "u1", "active", "Ann", 350));
+            assertThat(h.table(Topics.USERS)).containsOnlyKeys("u2");
+
+            h.advanceWallClock(Duration.ofHours(2));
+            assertThat(users.get(StateKeys.entity(D, "u1"))).isNull();
+            assertThat(memberships.get(StateKeys.membership(D, "g2", "u2"))).isNull();
+            KeyValueStore<String, byte[]> byUser = h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_BY_USER_STORE);
+            assertThat(byUser.get(StateKeys.membershipByUser(D, "u2", "g2"))).isNull();
+            assertThat(byUser.get(StateKeys.membershipByUser(D, "u2", "g1"))).isNotNull();
+            assertThat(dirs.get(D2)).isNull();
+            try (var it = expiry.all()) {
+                assertThat(it.hasNext()).isFalse();
+            }
+            assertThat(h.metrics.get(Counter.PURGED)).isEqualTo(3);
+            // live rows are untouched
+            assertThat(users.get(StateKeys.entity(D, "u2")).deleted()).isFalse();
+            assertThat(memberships.get(StateKeys.membership(D, "g1", "u2")).present()).isTrue();
+            // purging emits nothing: the tombstones were emitted when the rows were deleted
+            assertThat(h.all(Topics.USERS)).hasSize(3);
+        }
+    }
+
+    @Test
+    void aMarkerRewrittenLaterIsKeptForItsOwnRetention() {
+        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofDays(4))
+                .withPurgeInterval(Duration.ofHours(1));
+        try (Harness h = new Harness(config)) {
+            h.pipe(membership("dsync.group.user_removed", "e1", 100, D, "g1", "u1"));
+            h.advanceWallClock(Duration.ofDays(2));
+            h.pipe(membership("dsync.group.user_added", "e2", 200, D, "g1", "u1"));
+            h.pipe(membership("dsync.group.user_removed", "e3", 300, D, "g1", "u1"));
+            h.advanceWallClock(Duration.ofDays(2).plusHours(2));
+            KeyValueStore<String, MembershipRecord> memberships =
+                    h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE);
+            assertThat(memberships.get(StateKeys.membership(D, "g1", "u1"))).isNotNull();
+            h.advanceWallClock(Duration.ofDays(2));
+            assertThat(memberships.get(StateKeys.membership(D, "g1", "u1"))).isNull();
+        }
+    }
+}
