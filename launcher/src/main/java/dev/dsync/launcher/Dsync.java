@@ -21,6 +21,8 @@ public final class Dsync {
               test                    run all tests (handled by the ./dsync script)
               bench gateway [--connections N] [--seconds S] [--runs R]
                                       webhook throughput and latency against a no-op route
+              bench mirror [--users N] [--groups N] [--memberships N] [--runs R]
+                                      initial-sync burst: first webhook to last row in PostgreSQL
             """;
 
     private Dsync() {
@@ -93,6 +95,7 @@ public final class Dsync {
         String[] rest = options.stream().skip(1).toArray(String[]::new);
         switch (name) {
             case "gateway" -> dev.dsync.launcher.bench.GatewayBenchmark.main(rest);
+            case "mirror" -> dev.dsync.launcher.bench.MirrorBenchmark.main(rest);
             default -> {
                 System.err.print(USAGE);
                 return 2;

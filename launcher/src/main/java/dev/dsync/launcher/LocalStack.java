@@ -1,6 +1,7 @@
 package dev.dsync.launcher;
 
 import dev.dsync.embedded.EmbeddedKafka;
+import dev.dsync.embedded.JdbcTarget;
 import dev.dsync.embedded.PostgresMirror;
 import dev.dsync.events.Topics;
 import dev.dsync.gateway.Gateway;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 
@@ -29,6 +31,8 @@ final class LocalStack implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final List<String> summary = new ArrayList<>();
+    private int gatewayPort;
+    private String webhookSecret;
 
     static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
         LocalStack stack = new LocalStack();
@@ -55,17 +59,19 @@ final class LocalStack implements AutoCloseable {
         createTopics(bootstrap, settings.topicPartitions());
 
         out.println("Starting PostgreSQL and Kafka Connect (Debezium JDBC sink) ...");
-        PostgresMirror mirror = PostgresMirror.start(PostgresMirror.Settings.fromEnvironment(bootstrap, settings.dataDir()));
+        PostgresMirror mirror = PostgresMirror.start(new PostgresMirror.Settings(bootstrap, settings.dataDir(),
+                settings.externalDatabase(), settings.postgresPort(), settings.connectPort()));
         started.push(mirror);
         summary.add(row("PostgreSQL", mirror.psqlCommand() + (mirror.localPostgres().isPresent()
                 ? "  (embedded, data in " + settings.dataDir().resolve("postgres") + ")" : "  (DSYNC_JDBC_URL)")));
         summary.add(row("Kafka Connect", "http://127.0.0.1:" + mirror.worker().restPort() + "/connectors"));
 
         out.println("Starting the topology (Kafka Streams) ...");
-        TopologyConfig topologyConfig = TopologyConfig.fromEnv()
+        TopologyConfig fromEnv = TopologyConfig.fromEnv(settings.env());
+        TopologyConfig topologyConfig = fromEnv
                 .withBootstrapServers(bootstrap)
-                .withStateDir(System.getenv("DSYNC_STATE_DIR") == null
-                        ? settings.dataDir().resolve("state") : TopologyConfig.fromEnv().stateDir());
+                .withStateDir(settings.env().containsKey("DSYNC_STATE_DIR")
+                        ? fromEnv.stateDir() : settings.dataDir().resolve("state"));
         DsyncStreams topology = DsyncStreams.start(topologyConfig);
         started.push(topology);
         try {
@@ -80,14 +86,17 @@ final class LocalStack implements AutoCloseable {
                 + topologyConfig.inactiveUsers().name().toLowerCase(java.util.Locale.ROOT)
                 + "  (state in " + topologyConfig.stateDir() + ")"));
 
-        LocalSecrets secret = LocalSecrets.resolve(System.getenv("WORKOS_WEBHOOK_SECRET"),
+        LocalSecrets secret = LocalSecrets.resolve(settings.env().get("WORKOS_WEBHOOK_SECRET"),
                 settings.dataDir().resolve("webhook-secret"), "whsec_local_");
+        webhookSecret = secret.value().split(",")[0].trim();
         GatewayConfig gatewayConfig = GatewayConfig.from(configWith(Map.of(
                 "workos.webhook.secret", secret.value(),
+                "dsync.gateway.port", String.valueOf(settings.gatewayPort()),
                 "dsync.kafka.bootstrap.servers", bootstrap)));
         out.println("Starting the gateway on port " + gatewayConfig.port() + " ...");
         Gateway gateway = Gateway.start(gatewayConfig);
         started.push(gateway);
+        gatewayPort = gateway.port();
         String gatewayBase = "http://127.0.0.1:" + gateway.port();
         summary.add(row("Webhook endpoint", "POST " + gatewayBase + "/webhooks/workos"));
         summary.add(row("Webhook secret", secret.generated()
@@ -124,6 +133,14 @@ final class LocalStack implements AutoCloseable {
         return summary;
     }
 
+    int gatewayPort() {
+        return gatewayPort;
+    }
+
+    String webhookSecret() {
+        return webhookSecret;
+    }
+
     @Override
     public void close() {
         while (!started.isEmpty()) {
@@ -135,15 +152,32 @@ final class LocalStack implements AutoCloseable {
         }
     }
 
-    /** Where the local stack keeps its data and which ports it uses. */
-    record LocalSettings(Path dataDir, int kafkaPort, String externalKafka, int topicPartitions) {
+    /**
+     * Where the local stack keeps its data and which ports it uses; {@link #fromEnvironment} reads the contract's
+     * environment variables, tests pass free ports.
+     */
+    record LocalSettings(Path dataDir, int kafkaPort, String externalKafka, int topicPartitions, int gatewayPort,
+                         int postgresPort, int connectPort, Optional<JdbcTarget> externalDatabase,
+                         Map<String, String> env) {
 
         static LocalSettings fromEnvironment(Path dataDir) {
-            String external = System.getenv("DSYNC_KAFKA_BOOTSTRAP_SERVERS");
+            Map<String, String> env = System.getenv();
+            String external = env.get("DSYNC_KAFKA_BOOTSTRAP_SERVERS");
             return new LocalSettings(dataDir,
-                    Integer.parseInt(System.getenv().getOrDefault("DSYNC_KAFKA_PORT", "9092")),
+                    Integer.parseInt(env.getOrDefault("DSYNC_KAFKA_PORT", "9092")),
                     external == null || external.isBlank() ? null : external,
-                    Integer.parseInt(System.getenv().getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")));
+                    Integer.parseInt(env.getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")),
+                    Integer.parseInt(env.getOrDefault("DSYNC_GATEWAY_PORT", "8080")),
+                    Integer.parseInt(env.getOrDefault("DSYNC_PG_PORT", "15432")),
+                    Integer.parseInt(env.getOrDefault("DSYNC_CONNECT_PORT", "8083")),
+                    JdbcTarget.fromEnvironment(env),
+                    env);
+        }
+
+        /** Everything on free ports under {@code dataDir}, nothing taken from the environment: for tests. */
+        static LocalSettings isolated(Path dataDir, Map<String, String> env) {
+            return new LocalSettings(dataDir, EmbeddedKafka.freePort(), null, 3, EmbeddedKafka.freePort(),
+                    EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Optional.empty(), env);
         }
     }
 }
