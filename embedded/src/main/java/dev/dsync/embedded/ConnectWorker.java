@@ -152,7 +152,10 @@ public final class ConnectWorker implements AutoCloseable {
         List<String> groups = connectorNames.stream().map(n -> "connect-" + n).toList();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            List<String> pending = new ArrayList<>(groups);
+            // Only groups that exist: deleting unknown groups makes the broker log errors on every first start.
+            java.util.Set<String> existing = new java.util.HashSet<>();
+            admin.listGroups().all().get(30, TimeUnit.SECONDS).forEach(g -> existing.add(g.groupId()));
+            List<String> pending = new ArrayList<>(groups.stream().filter(existing::contains).toList());
             while (!pending.isEmpty()) {
                 DeleteConsumerGroupsResult result = admin.deleteConsumerGroups(pending);
                 List<String> retry = new ArrayList<>();
@@ -176,7 +179,7 @@ public final class ConnectWorker implements AutoCloseable {
                     sleep(500);
                 }
             }
-        } catch (InterruptedException | TimeoutException e) {
+        } catch (ExecutionException | InterruptedException | TimeoutException e) {
             throw new IllegalStateException("cannot reset sink offsets of " + connectorNames, e);
         }
     }
