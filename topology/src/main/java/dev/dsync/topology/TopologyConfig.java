@@ -72,6 +72,8 @@ public record TopologyConfig(
      * {@code DSYNC_INACTIVE_USERS} (retain|delete), {@code DSYNC_TOMBSTONE_RETENTION} (ISO-8601 duration),
      * {@code DSYNC_TOMBSTONE_PURGE_INTERVAL}, {@code DSYNC_PROCESSING_GUARANTEE}, {@code DSYNC_NUM_STANDBY_REPLICAS},
      * {@code DSYNC_APPLICATION_SERVER}, {@code DSYNC_COMMIT_INTERVAL} and {@code DSYNC_TOPIC_PARTITIONS}.
+     * Any {@code DSYNC_STREAMS_X_Y} sets the Kafka Streams property {@code x.y} (e.g.
+     * {@code DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS=10000} sets {@code consumer.session.timeout.ms}).
      */
     public static TopologyConfig fromEnv(Map<String, String> env) {
         return new TopologyConfig(
@@ -87,8 +89,21 @@ public record TopologyConfig(
                 get(env, "DSYNC_APPLICATION_SERVER", null),
                 duration(env, "DSYNC_COMMIT_INTERVAL", null),
                 Integer.parseInt(get(env, "DSYNC_TOPIC_PARTITIONS", "3")),
-                Map.of());
+                streamsOverrides(env));
     }
+
+    private static Map<String, String> streamsOverrides(Map<String, String> env) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(STREAMS_PREFIX) && name.length() > STREAMS_PREFIX.length() && value != null) {
+                out.put(name.substring(STREAMS_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'),
+                        value.trim());
+            }
+        });
+        return out;
+    }
+
+    private static final String STREAMS_PREFIX = "DSYNC_STREAMS_";
 
     /** Purging scans only what is due, so it can run often; but there is no point running it more than hourly. */
     static Duration defaultPurgeInterval(Duration retention) {
