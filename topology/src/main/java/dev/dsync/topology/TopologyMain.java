@@ -1,10 +1,15 @@
 package dev.dsync.topology;
 
+import dev.dsync.topology.query.QueryConfig;
+import dev.dsync.topology.query.QueryServer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs the topology until the JVM is asked to stop. Configuration comes from DSYNC_* environment variables. */
+/**
+ * Runs the topology and its query API until the JVM is asked to stop. Configuration comes from DSYNC_* environment
+ * variables ({@link TopologyConfig#fromEnv}, {@link QueryConfig#fromEnv}).
+ */
 public final class TopologyMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopologyMain.class);
@@ -14,12 +19,23 @@ public final class TopologyMain {
 
     public static void main(String[] args) throws Exception {
         TopologyConfig config = TopologyConfig.fromEnv();
+        // read first: without a token (or DSYNC_QUERY_AUTH=disabled) the app refuses to start, before touching Kafka
+        QueryConfig queryConfig = QueryConfig.fromEnv();
+        QueryServer query = QueryServer.start(queryConfig);
+        if (config.applicationServer() == null) {
+            config = config.withApplicationServer(query.advertisedAddress());
+        }
         DsyncStreams topology = DsyncStreams.start(config);
-        Thread hook = new Thread(topology::close, "dsync-topology-shutdown");
+        query.attach(topology);
+        Thread hook = new Thread(() -> {
+            query.close();
+            topology.close();
+        }, "dsync-topology-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         KafkaStreams.State last = topology.stopped().get();
         if (last == KafkaStreams.State.ERROR) {
             LOG.error("the topology failed; exiting");
+            query.close();
             topology.close();
             System.exit(1);
         }

@@ -1,0 +1,108 @@
+package dev.dsync.topology.query;
+
+import dev.dsync.topology.DsyncStreams;
+import io.helidon.webserver.WebServer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP side of one topology instance: the {@code /v1} query API, health, metrics and the OpenAPI document,
+ * on one Helidon web server.
+ *
+ * <p>It can listen before the topology starts, so that a free port can be advertised as the topology's
+ * {@code application.server}:
+ * <pre>
+ *   QueryServer query = QueryServer.start(QueryConfig.fromEnv());          // /v1 answers 503 until attached
+ *   DsyncStreams topology = DsyncStreams.start(config.withApplicationServer(query.advertisedAddress()));
+ *   query.attach(topology);
+ *   ...
+ *   query.close();     // before the topology, so no request reads a closing store
+ *   topology.close();
+ * </pre>
+ * or, when the port is fixed and the topology already runs, {@link #start(DsyncStreams, QueryConfig)}.
+ */
+public final class QueryServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
+
+    private final QueryConfig config;
+    private final QueryMetrics metrics = new QueryMetrics();
+    private final AtomicReference<StateRouter> router = new AtomicReference<>();
+    private final AtomicReference<DsyncStreams> topology = new AtomicReference<>();
+    private final WebServer server;
+
+    private QueryServer(QueryConfig config) {
+        this.config = config;
+        this.server = WebServer.builder()
+                .host(config.host())
+                .port(config.port())
+                .shutdownGracePeriod(Duration.ofSeconds(5))
+                .routing(r -> r
+                        .addFilter(new BearerAuth(config.authEnabled() ? config.token() : null, metrics))
+                        .register(new OperationsService(this::streamsState, metrics))
+                        .register(new DirectoryQueryService(router::get, metrics, config)))
+                .build();
+    }
+
+    /** Starts listening; the {@code /v1} API answers 503 until {@link #attach} gives it a topology. */
+    public static QueryServer start(QueryConfig config) {
+        QueryServer s = new QueryServer(config);
+        s.server.start();
+        LOG.info("query API listening on {}:{} ({})", config.host(), s.port(), config);
+        return s;
+    }
+
+    /** Starts listening and serves {@code topology} right away. */
+    public static QueryServer start(DsyncStreams topology, QueryConfig config) {
+        QueryServer s = start(config);
+        try {
+            s.attach(topology);
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** Serves the state of {@code topology}, whose {@code application.server} should be {@link #advertisedAddress()}. */
+    public void attach(DsyncStreams topology) {
+        if (!this.topology.compareAndSet(null, topology)) {
+            throw new IllegalStateException("a topology is already attached");
+        }
+        String advertised = topology.config().applicationServer();
+        if (advertised != null && !advertised.equals(advertisedAddress())) {
+            LOG.info("the topology advertises {} for this query server on port {}", advertised, port());
+        }
+        metrics.bind(topology);
+        router.set(new StateRouter(topology, config));
+    }
+
+    /** The port the server listens on (the configured one, or the one picked for port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    /** {@code host:port} for the topology's {@code application.server}: DSYNC_APPLICATION_SERVER, or 127.0.0.1. */
+    public String advertisedAddress() {
+        return config.applicationServerFor(port());
+    }
+
+    private KafkaStreams.State streamsState() {
+        DsyncStreams t = topology.get();
+        return t == null ? null : t.streams().state();
+    }
+
+    /** Stops serving (in-flight requests get a short grace period); the topology is left running. */
+    @Override
+    public void close() {
+        server.stop();
+        StateRouter r = router.getAndSet(null);
+        if (r != null) {
+            r.close();
+        }
+        metrics.close();
+    }
+}
