@@ -53,6 +53,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(150)
 class TwoInstanceQueryTest {
 
+
     static final String TOKEN = "test-token-" + Long.toHexString(System.nanoTime());
     static final int PARTITIONS = 3;
     static final List<String> ORGS = List.of("org_01ALPHA", "org_01BETA");
@@ -136,9 +137,19 @@ class TwoInstanceQueryTest {
         }
     }
 
+    /** Standby replicas of each task: with one, the survivor of a stop can answer (stale) from its standbys. */
+    int standbyReplicas() {
+        return 1;
+    }
+
+    long maxStaleLag() {
+        return QueryConfig.DEFAULT_MAX_STALE_LAG;
+    }
+
     Instance startInstance(String name) {
         // port 0: the server picks a free port, which is then advertised as the topology's application.server
-        QueryServer query = QueryServer.start(QueryConfig.local(TOKEN, 0).withForwardTimeout(Duration.ofSeconds(2)));
+        QueryServer query = QueryServer.start(QueryConfig.local(TOKEN, 0).withForwardTimeout(Duration.ofSeconds(2))
+                .withMaxStaleLag(maxStaleLag()));
         TopologyConfig config = TopologyConfig.defaults()
                 .withBootstrapServers(kafka.bootstrapServers())
                 .withApplicationId("dsync-query-test")
@@ -146,7 +157,7 @@ class TwoInstanceQueryTest {
                 .withApplicationServer(query.advertisedAddress())
                 .withCommitInterval(Duration.ofMillis(100))
                 .withStreamsOverrides(Map.of(
-                        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "1",
+                        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, Integer.toString(standbyReplicas()),
                         StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0"));
         DsyncStreams streams = DsyncStreams.start(config);
         query.attach(streams);
@@ -297,7 +308,7 @@ class TwoInstanceQueryTest {
             }
             cleanRounds = clean ? cleanRounds + 1 : 0;
         }
-        System.out.printf("failover: %d fresh answers, %d stale answers, %d 503s before settling%n", ok, stale,
+        System.out.printf("failover (%d standby): %d fresh answers, %d stale answers, %d 503s before settling%n", standbyReplicas(), ok, stale,
                 unavailable);
         assertThat(activePartitions(a)).isEqualTo(PARTITIONS);
         assertThat(walk("/v1/directories", 2, a)).containsExactlyElementsOf(

@@ -1,0 +1,18 @@
+package dev.dsync.topology.query;
+
+/**
+ * {@link TwoInstanceQueryTest} without standby replicas and with no staleness allowed: the survivor of a stop
+ * restores the stopped instance's partitions from their change-logs and answers 503 for them until it has.
+ */
+class TwoInstanceNoStandbyQueryTest extends TwoInstanceQueryTest {
+
+    @Override
+    int standbyReplicas() {
+        return 0;
+    }
+
+    @Override
+    long maxStaleLag() {
+        return 0;
+    }
+}
