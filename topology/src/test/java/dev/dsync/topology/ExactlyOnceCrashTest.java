@@ -192,6 +192,10 @@ class ExactlyOnceCrashTest {
         // the killed member must leave the group quickly for the restarted one to get its partitions
         env.put("DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS", "6000");
         env.put("DSYNC_STREAMS_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000");
+        // TopologyMain also serves the query API: keep it off shared ports and without a token
+        env.put("DSYNC_QUERY_AUTH", "disabled");
+        env.put("DSYNC_QUERY_HOST", "127.0.0.1");
+        env.put("DSYNC_QUERY_PORT", Integer.toString(EmbeddedKafka.freePort()));
         pb.redirectErrorStream(true).redirectOutput(log.toFile());
         return pb.start();
     }

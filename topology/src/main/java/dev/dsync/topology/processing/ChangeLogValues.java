@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.events.EventParser;
-import dev.dsync.events.EventTimes;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
@@ -107,7 +106,7 @@ public final class ChangeLogValues {
     }
 
     private static String time(JsonNode node, String field) {
-        return EventTimes.parse(text(node, field)).map(EventTimes::format).orElse(null);
+        return Times.normalize(text(node, field));
     }
 
     private static String slug(JsonNode role) {

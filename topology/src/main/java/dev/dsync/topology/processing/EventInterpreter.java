@@ -105,7 +105,7 @@ public final class EventInterpreter {
             return new Rejected("invalid_event_id");
         }
 
-        Optional<Long> createdMicros = EventTimes.parse(event.createdAt()).flatMap(EventInterpreter::micros);
+        Optional<Long> createdMicros = Times.parse(event.createdAt()).flatMap(EventInterpreter::micros);
         long eventMicros = createdMicros.orElseGet(() -> Math.max(0, recordTimestampMs) * 1000L);
         String createdAt = EventTimes.format(instant(eventMicros));
         EventMeta meta = new EventMeta(event.id(), type, dir, new EventKey(eventMicros, event.id()), createdAt,
@@ -137,7 +137,7 @@ public final class EventInterpreter {
                     : kind == EntityKind.GROUP ? "missing_group_id" : "missing_directory_id");
         }
         // Without a readable updated_at the event time is the best version WorkOS gives us.
-        long updatedMicros = EventTimes.parse(ChangeLogValues.text(data, "updated_at"))
+        long updatedMicros = Times.parse(ChangeLogValues.text(data, "updated_at"))
                 .flatMap(EventInterpreter::micros)
                 .orElse(eventMicros);
         Version version = new Version(updatedMicros, eventMicros, event.id());

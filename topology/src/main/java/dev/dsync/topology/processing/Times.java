@@ -1,0 +1,119 @@
+package dev.dsync.topology.processing;
+
+import dev.dsync.events.EventTimes;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+
+/**
+ * {@link EventTimes} with a fast path for the shapes WorkOS actually sends ({@code 2026-05-18T14:03:41.512Z},
+ * {@code 2023-04-28 20:05:31.093}, {@code 2021-10-27 15:21:50.640959}): the lenient formatter allocates heavily,
+ * and every event carries up to four timestamps. Anything else goes to {@link EventTimes}, so the results are
+ * the same (TimesTest compares them).
+ */
+final class Times {
+
+    private Times() {
+    }
+
+    static Optional<Instant> parse(String text) {
+        Instant fast = fastParse(text);
+        return fast != null ? Optional.of(fast) : EventTimes.parse(text);
+    }
+
+    /** The ISO-8601 UTC form ({@code ISO_INSTANT}) of a WorkOS time, or null when it is not a time. */
+    static String normalize(String text) {
+        if (isCanonical(text)) {
+            return text;
+        }
+        return parse(text).map(EventTimes::format).orElse(null);
+    }
+
+    /** {@code yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z]}, in UTC; null for any other shape or an invalid date. */
+    static Instant fastParse(String s) {
+        if (s == null || s.length() < 19) {
+            return null;
+        }
+        char sep = s.charAt(10);
+        if (s.charAt(4) != '-' || s.charAt(7) != '-' || (sep != 'T' && sep != ' ') || s.charAt(13) != ':'
+                || s.charAt(16) != ':') {
+            return null;
+        }
+        int year = digits(s, 0, 4);
+        int month = digits(s, 5, 2);
+        int day = digits(s, 8, 2);
+        int hour = digits(s, 11, 2);
+        int minute = digits(s, 14, 2);
+        int second = digits(s, 17, 2);
+        if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
+            return null;
+        }
+        int n = s.length();
+        int i = 19;
+        int nano = 0;
+        if (i < n && s.charAt(i) == '.') {
+            int start = ++i;
+            while (i < n && isDigit(s.charAt(i))) {
+                i++;
+            }
+            int len = i - start;
+            if (len == 0 || len > 9) {
+                return null;
+            }
+            nano = digits(s, start, len);
+            for (int k = len; k < 9; k++) {
+                nano *= 10;
+            }
+        }
+        if (i < n && s.charAt(i) == 'Z') {
+            i++;
+        }
+        if (i != n) {
+            return null;
+        }
+        try {
+            return LocalDateTime.of(year, month, day, hour, minute, second, nano).toInstant(ZoneOffset.UTC);
+        } catch (DateTimeException e) {
+            return null;
+        }
+    }
+
+    /** Already exactly what {@code ISO_INSTANT} would print (fraction of 3, 6 or 9 digits, none when zero). */
+    static boolean isCanonical(String s) {
+        if (s == null || s.length() < 20 || s.charAt(10) != 'T' || s.charAt(s.length() - 1) != 'Z'
+                || fastParse(s) == null) {
+            return false;
+        }
+        int len = s.length();
+        if (len == 20) {
+            return true;
+        }
+        if (s.charAt(19) != '.') {
+            return false;
+        }
+        int fraction = len - 21;
+        if (fraction != 3 && fraction != 6 && fraction != 9) {
+            return false;
+        }
+        // ISO_INSTANT prints the shortest of 3, 6 or 9 digits that holds the value, so never ends them in 000
+        return !s.regionMatches(len - 4, "000", 0, 3);
+    }
+
+    private static int digits(String s, int from, int count) {
+        int v = 0;
+        for (int i = from; i < from + count; i++) {
+            char c = s.charAt(i);
+            if (!isDigit(c)) {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+}

@@ -1,0 +1,291 @@
+package dev.dsync.topology.bench;
+
+import dev.dsync.embedded.EmbeddedKafka;
+import dev.dsync.events.Topics;
+import dev.dsync.topology.DsyncStreams;
+import dev.dsync.topology.TestEvents;
+import dev.dsync.topology.TopologyConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+
+/**
+ * Initial-sync throughput of the topology against a trivial pass-through Kafka Streams app, both with
+ * exactly_once_v2, over the same pre-produced input on an in-process KRaft broker.
+ *
+ * <p>For each run and app: a fresh application id and state directory; the clock starts when the app reaches
+ * RUNNING and stops when a read_committed consumer has seen the last output record it must produce (so the
+ * figure includes the final commit). Reported: input events per second (median over the runs) and the time from
+ * {@code start()} to the last committed record.
+ *
+ * <pre>
+ * --users 100000 --groups 5000 --memberships 300000 --directories 1 --partitions 3 --runs 3
+ * </pre>
+ */
+public final class TopologyBenchmark {
+
+    static final String PASS_THROUGH_TOPIC = "bench.passthrough";
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = options(args);
+        int users = Integer.parseInt(opts.getOrDefault("users", "100000"));
+        int groups = Integer.parseInt(opts.getOrDefault("groups", "5000"));
+        int memberships = Integer.parseInt(opts.getOrDefault("memberships", "300000"));
+        int directories = Integer.parseInt(opts.getOrDefault("directories", "1"));
+        int partitions = Integer.parseInt(opts.getOrDefault("partitions", "3"));
+        int runs = Integer.parseInt(opts.getOrDefault("runs", "3"));
+        Path work = Files.createTempDirectory("dsync-bench");
+        System.out.printf("dsync topology benchmark: %d users, %d groups, %d memberships in %d directories; "
+                + "%d partitions; %d runs; work dir %s%n", users, groups, memberships, directories, partitions,
+                runs, work);
+
+        EmbeddedKafka kafka = new EmbeddedKafka(work.resolve("kafka"), 0).start();
+        int exitCode = 0;
+        try {
+            kafka.createContractTopics(partitions);
+            kafka.createTopics(List.of(PASS_THROUGH_TOPIC), partitions);
+            long t0 = System.nanoTime();
+            long[] produced = produce(kafka, users, groups, memberships, directories);
+            double produceSeconds = (System.nanoTime() - t0) / 1e9;
+            long events = produced[0];
+            System.out.printf("produced %d events (%.1f MB) in %.1f s: %.0f events/s%n", events,
+                    produced[1] / 1e6, produceSeconds, events / produceSeconds);
+
+            // every event of an initial sync changes state, so each emits exactly one change-log record
+            long expectedChanges = events;
+            List<Result> pass = new ArrayList<>();
+            List<Result> topo = new ArrayList<>();
+            for (int run = 1; run <= runs; run++) {
+                Result p = runPassThrough(kafka, work.resolve("pass-" + run), "bench-pass-" + run, events);
+                System.out.printf("run %d  pass-through: %s%n", run, p.format(events));
+                pass.add(p);
+                Result t = runTopology(kafka, work.resolve("topo-" + run), "bench-topology-" + run,
+                        expectedChanges);
+                System.out.printf("run %d  topology:     %s%n", run, t.format(events));
+                topo.add(t);
+            }
+            double passRate = median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double topoRate = median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double topoTotal = median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
+            System.out.printf("%nmedian pass-through: %.0f events/s%n", passRate);
+            System.out.printf("median topology:     %.0f events/s, %.1f s from start() to the last change-log "
+                    + "record committed%n", topoRate, topoTotal);
+            System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
+        } catch (Exception e) {
+            e.printStackTrace();
+            exitCode = 1;
+        } finally {
+            kafka.stop();
+            deleteQuietly(work);
+        }
+        System.exit(exitCode);
+    }
+
+    record Result(long runningMs, long totalMs) {
+        double rate(long events) {
+            return events / (runningMs / 1000.0);
+        }
+
+        String format(long events) {
+            return String.format("%.0f events/s (%.1f s after RUNNING, %.1f s after start())", rate(events),
+                    runningMs / 1000.0, totalMs / 1000.0);
+        }
+    }
+
+    /** Returns {events, bytes}. Users first, then groups, then memberships: WorkOS's initial-sync order. */
+    static long[] produce(EmbeddedKafka kafka, int users, int groups, int memberships, int directories) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        Random random = new Random(7);
+        long[] count = {0, 0};
+        long t = 0;
+        try (KafkaProducer<String, byte[]> producer =
+                     new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (int d = 0; d < directories; d++) {
+                String dir = "directory_bench_" + d;
+                send(producer, dir, TestEvents.directory("dsync.activated", "event_" + dir, t, dir, "active",
+                        "Bench " + d, t), count);
+            }
+            for (int u = 0; u < users; u++) {
+                String dir = "directory_bench_" + (u % directories);
+                t++;
+                send(producer, dir, TestEvents.user("dsync.user.created", "event_u" + u, t, dir,
+                        "directory_user_" + u, "active", "User" + u, t), count);
+            }
+            for (int g = 0; g < groups; g++) {
+                String dir = "directory_bench_" + (g % directories);
+                t++;
+                send(producer, dir, TestEvents.group("dsync.group.created", "event_g" + g, t, dir,
+                        "directory_group_" + g, "Group " + g, t), count);
+            }
+            for (int m = 0; m < memberships; m++) {
+                int d = m % directories;
+                String dir = "directory_bench_" + d;
+                int g = d + directories * random.nextInt(Math.max(1, groups / directories));
+                int u = d + directories * random.nextInt(Math.max(1, users / directories));
+                t++;
+                send(producer, dir, TestEvents.membership("dsync.group.user_added", "event_m" + m, t, dir,
+                        "directory_group_" + g, "directory_user_" + u), count);
+            }
+            producer.flush();
+        }
+        return count;
+    }
+
+    private static void send(KafkaProducer<String, byte[]> producer, String key, String json, long[] count) {
+        byte[] value = json.getBytes(StandardCharsets.UTF_8);
+        producer.send(new ProducerRecord<>(Topics.EVENTS, key, value));
+        count[0]++;
+        count[1] += value.length;
+    }
+
+    static Result runPassThrough(EmbeddedKafka kafka, Path stateDir, String appId, long expected)
+            throws Exception {
+        Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.EVENTS);
+        t.addSink("out", PASS_THROUGH_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), "in");
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, appId);
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        try (CommittedCounter counter = new CommittedCounter(kafka, List.of(PASS_THROUGH_TOPIC))) {
+            long start = System.nanoTime();
+            KafkaStreams streams = new KafkaStreams(t, p);
+            CountDownLatch running = new CountDownLatch(1);
+            streams.setStateListener((n, o) -> {
+                if (n == KafkaStreams.State.RUNNING) {
+                    running.countDown();
+                }
+            });
+            streams.start();
+            try {
+                return measure(start, running, counter, expected);
+            } finally {
+                streams.close(Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected) throws Exception {
+        TopologyConfig config = TopologyConfig.defaults()
+                .withBootstrapServers(kafka.bootstrapServers())
+                .withApplicationId(appId)
+                .withStateDir(stateDir);
+        try (CommittedCounter counter = new CommittedCounter(kafka, Topics.CHANGE_LOGS)) {
+            long start = System.nanoTime();
+            DsyncStreams topology = DsyncStreams.start(config);
+            CountDownLatch running = new CountDownLatch(1);
+            topology.awaitRunning(Duration.ofSeconds(60));
+            running.countDown();
+            try {
+                return measure(start, running, counter, expected);
+            } finally {
+                System.out.println("    metrics: " + topology.metrics());
+                topology.close();
+            }
+        }
+    }
+
+    private static Result measure(long start, CountDownLatch running, CommittedCounter counter, long expected)
+            throws Exception {
+        if (!running.await(60, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("not RUNNING after 60 s");
+        }
+        long runningAt = System.nanoTime();
+        counter.awaitCount(expected, Duration.ofMinutes(10));
+        long end = System.nanoTime();
+        return new Result((end - runningAt) / 1_000_000, (end - start) / 1_000_000);
+    }
+
+    /** Counts records that become visible to read_committed on some topics, from their current end. */
+    static final class CommittedCounter implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+
+        CommittedCounter(EmbeddedKafka kafka, List<String> topics) {
+            Properties p = new Properties();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+            consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // resolve the end now, before the app writes anything
+        }
+
+        void awaitCount(long expected, Duration timeout) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            long seen = 0;
+            while (seen < expected) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("saw only " + seen + " of " + expected + " records");
+                }
+                seen += consumer.poll(Duration.ofMillis(100)).count();
+            }
+            if (seen > expected) {
+                throw new IllegalStateException("saw " + seen + " records, expected " + expected);
+            }
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+
+    static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    static Map<String, String> options(String[] args) {
+        Map<String, String> out = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
+            }
+            out.put(args[i].substring(2), args[i + 1]);
+        }
+        return out;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (Exception ignored) {
+            // best effort: it is a temp dir
+        }
+    }
+}
