@@ -8,6 +8,8 @@ import dev.dsync.gateway.Gateway;
 import dev.dsync.gateway.GatewayConfig;
 import dev.dsync.topology.DsyncStreams;
 import dev.dsync.topology.TopologyConfig;
+import dev.dsync.topology.query.QueryConfig;
+import dev.dsync.topology.query.QueryServer;
 import io.helidon.config.Config;
 import io.helidon.config.ConfigSources;
 import java.io.IOException;
@@ -33,6 +35,8 @@ final class LocalStack implements AutoCloseable {
     private final List<String> summary = new ArrayList<>();
     private int gatewayPort;
     private String webhookSecret;
+    private String queryToken;
+    private int queryPort;
 
     static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
         LocalStack stack = new LocalStack();
@@ -66,14 +70,27 @@ final class LocalStack implements AutoCloseable {
                 ? "  (embedded, data in " + settings.dataDir().resolve("postgres") + ")" : "  (DSYNC_JDBC_URL)")));
         summary.add(row("Kafka Connect", "http://127.0.0.1:" + mirror.worker().restPort() + "/connectors"));
 
-        out.println("Starting the topology (Kafka Streams) ...");
+        out.println("Starting the topology (Kafka Streams) and its query API ...");
+        LocalSecrets token = LocalSecrets.resolve(settings.env().get("DSYNC_QUERY_TOKEN"),
+                settings.dataDir().resolve("query-token"), "dsq_local_");
+        queryToken = token.value();
+        Map<String, String> queryEnv = new java.util.HashMap<>(settings.env());
+        queryEnv.put("DSYNC_QUERY_TOKEN", token.value());
+        queryEnv.put("DSYNC_QUERY_PORT", String.valueOf(settings.queryPort()));
+        QueryConfig queryConfig = QueryConfig.fromEnv(queryEnv);
+        QueryServer query = QueryServer.start(queryConfig);
+        started.push(query);
         TopologyConfig fromEnv = TopologyConfig.fromEnv(settings.env());
         TopologyConfig topologyConfig = fromEnv
                 .withBootstrapServers(bootstrap)
                 .withStateDir(settings.env().containsKey("DSYNC_STATE_DIR")
                         ? fromEnv.stateDir() : settings.dataDir().resolve("state"));
+        if (topologyConfig.applicationServer() == null) {
+            topologyConfig = topologyConfig.withApplicationServer(query.advertisedAddress());
+        }
         DsyncStreams topology = DsyncStreams.start(topologyConfig);
         started.push(topology);
+        query.attach(topology);
         try {
             topology.awaitRunning(java.time.Duration.ofSeconds(120));
         } catch (java.util.concurrent.TimeoutException e) {
@@ -85,6 +102,15 @@ final class LocalStack implements AutoCloseable {
         summary.add(row("Topology", topologyConfig.applicationId() + ", inactive users: "
                 + topologyConfig.inactiveUsers().name().toLowerCase(java.util.Locale.ROOT)
                 + "  (state in " + topologyConfig.stateDir() + ")"));
+        String queryBase = "http://127.0.0.1:" + query.port();
+        queryPort = query.port();
+        summary.add(row("Query API", queryBase + "/v1   health: " + queryBase + "/health/ready   metrics: "
+                + queryBase + "/metrics"));
+        summary.add(row("Query token", !queryConfig.authEnabled() ? "none (DSYNC_QUERY_AUTH=disabled)"
+                : token.generated() ? token.value() + "  (generated; kept in " + token.file() + ")"
+                : "from DSYNC_QUERY_TOKEN"));
+        summary.add(row("Try", "curl -s -H \"Authorization: Bearer " + (token.generated() ? token.value() : "$DSYNC_QUERY_TOKEN")
+                + "\" " + queryBase + "/v1/directories"));
 
         LocalSecrets secret = LocalSecrets.resolve(settings.env().get("WORKOS_WEBHOOK_SECRET"),
                 settings.dataDir().resolve("webhook-secret"), "whsec_local_");
@@ -141,6 +167,14 @@ final class LocalStack implements AutoCloseable {
         return webhookSecret;
     }
 
+    String queryToken() {
+        return queryToken;
+    }
+
+    int queryPort() {
+        return queryPort;
+    }
+
     @Override
     public void close() {
         while (!started.isEmpty()) {
@@ -157,7 +191,7 @@ final class LocalStack implements AutoCloseable {
      * environment variables, tests pass free ports.
      */
     record LocalSettings(Path dataDir, int kafkaPort, String externalKafka, int topicPartitions, int gatewayPort,
-                         int postgresPort, int connectPort, Optional<JdbcTarget> externalDatabase,
+                         int queryPort, int postgresPort, int connectPort, Optional<JdbcTarget> externalDatabase,
                          Map<String, String> env) {
 
         static LocalSettings fromEnvironment(Path dataDir) {
@@ -168,6 +202,7 @@ final class LocalStack implements AutoCloseable {
                     external == null || external.isBlank() ? null : external,
                     Integer.parseInt(env.getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")),
                     Integer.parseInt(env.getOrDefault("DSYNC_GATEWAY_PORT", "8080")),
+                    Integer.parseInt(env.getOrDefault("DSYNC_QUERY_PORT", "8081")),
                     Integer.parseInt(env.getOrDefault("DSYNC_PG_PORT", "15432")),
                     Integer.parseInt(env.getOrDefault("DSYNC_CONNECT_PORT", "8083")),
                     JdbcTarget.fromEnvironment(env),
@@ -177,7 +212,7 @@ final class LocalStack implements AutoCloseable {
         /** Everything on free ports under {@code dataDir}, nothing taken from the environment: for tests. */
         static LocalSettings isolated(Path dataDir, Map<String, String> env) {
             return new LocalSettings(dataDir, EmbeddedKafka.freePort(), null, 3, EmbeddedKafka.freePort(),
-                    EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Optional.empty(), env);
+                    EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Optional.empty(), env);
         }
     }
 }

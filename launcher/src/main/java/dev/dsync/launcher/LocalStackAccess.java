@@ -30,6 +30,14 @@ public final class LocalStackAccess implements AutoCloseable {
         return stack.webhookSecret();
     }
 
+    public int queryPort() {
+        return stack.queryPort();
+    }
+
+    public String queryToken() {
+        return stack.queryToken();
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/dsync";
     }
