@@ -125,6 +125,13 @@ public final class DirectoryQueryService implements HttpService {
                     return r.listing(DirectoryReads.organizationUsers(o, userFilter(req), p.after(), p.limit()),
                             p.limit(), call);
                 }));
+        // anything else under /v1 is an unknown route: a JSON 404 like every other error of the API
+        rules.any("/v1/*", (req, res) -> {
+            res.status(404).header(HeaderNames.CONTENT_TYPE, JSON)
+                    .send(Json.error("not_found", "no such route: " + req.prologue().method().text() + " "
+                            + req.path().path()).getBytes(StandardCharsets.UTF_8));
+            metrics.request("(unknown)", "client", 404, false, 0);
+        });
     }
 
     private Handler handle(String route, Endpoint endpoint) {

@@ -33,6 +33,7 @@ public final class QueryServer implements AutoCloseable {
     private final AtomicReference<StateRouter> router = new AtomicReference<>();
     private final AtomicReference<DsyncStreams> topology = new AtomicReference<>();
     private final WebServer server;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private QueryServer(QueryConfig config) {
         this.config = config;
@@ -100,6 +101,9 @@ public final class QueryServer implements AutoCloseable {
     /** Stops serving (in-flight requests get a short grace period); the topology is left running. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         server.stop();
         StateRouter r = router.getAndSet(null);
         if (r != null) {

@@ -268,6 +268,12 @@ class TwoInstanceQueryTest {
             }
         }
         assertThat(ids(get(a, "/v1/directories", TOKEN))).hasSize(Math.min(10, (int) live().count()));
+        for (String path : List.of("/v1/nothing", "/v1/directories/" + d + "/nothing/here")) {
+            HttpResponse<String> r = get(a, path, TOKEN);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            assertThat(Json.MAPPER.readTree(r.body()).path("error").asText()).isEqualTo("not_found");
+            assertThat(get(a, path, null).statusCode()).as(path).isEqualTo(401);
+        }
     }
 
     @Test
