@@ -18,9 +18,17 @@ public final class TopologyMain {
     }
 
     public static void main(String[] args) throws Exception {
-        TopologyConfig config = TopologyConfig.fromEnv();
-        // read first: without a token (or DSYNC_QUERY_AUTH=disabled) the app refuses to start, before touching Kafka
-        QueryConfig queryConfig = QueryConfig.fromEnv();
+        TopologyConfig config;
+        QueryConfig queryConfig;
+        try {
+            config = TopologyConfig.fromEnv();
+            // without a token (or DSYNC_QUERY_AUTH=disabled) the app refuses to start, before touching Kafka
+            queryConfig = QueryConfig.fromEnv();
+        } catch (IllegalArgumentException e) {
+            LOG.error("cannot start: {}", e.getMessage());
+            System.exit(2);
+            return;
+        }
         QueryServer query = QueryServer.start(queryConfig);
         if (config.applicationServer() == null) {
             config = config.withApplicationServer(query.advertisedAddress());
