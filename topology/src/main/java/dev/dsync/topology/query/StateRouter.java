@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *       hashes to. A fresh read needs this instance's active, running task for it, so it can never answer "not
  *       found" for a directory that merely lives elsewhere.</li>
  *   <li>A stale read (standby or restoring copy) happens only when the copy's change-log lag is at most
- *       {@link QueryConfig#maxStaleLag()} for every queried store, and is marked {@code X-Dsync-Stale: true}.</li>
+ *       {@link QueryConfig#maxStaleLag()} for every queried store, and is marked {@code X-Dsync-Stale: true}. Such a
+ *       copy may lack the newest records, so it never answers "not found" (that becomes 503).</li>
  *   <li>A forwarded request is answered by the receiver from its own stores or not at all (503): requests are
  *       forwarded at most once, so instances with different views of the assignment can't bounce a request.</li>
  *   <li>A listing that spans partitions is answered only when every partition answered; otherwise 503.</li>
@@ -133,7 +134,9 @@ final class StateRouter implements AutoCloseable {
                 return owner.get();
             }
         }
-        Optional<Answer> stale = readLocal(route.partition(), read::read, true).map(Answer::markedStale);
+        // a copy that may be behind can show what was there, never assert that something isn't: no stale 404s
+        Optional<Answer> stale = readLocal(route.partition(), read::read, true)
+                .filter(a -> a.status() != 404).map(Answer::markedStale);
         if (stale.isPresent()) {
             return stale.get();
         }
@@ -194,7 +197,7 @@ final class StateRouter implements AutoCloseable {
         if (r == null) {
             return Optional.empty();
         }
-        if (r.status() == 200 || r.status() == 404 || r.status() == 400) {
+        if (r.status() == 200 || r.status() == 400 || (r.status() == 404 && !r.stale())) {
             return Optional.of(new Answer(r.status(), r.body(), r.stale()));
         }
         if (r.status() == 401) {
