@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-flock /tmp/dsync-mvn.lock ./mvnw -q -o -pl topology -am install -DskipTests
-flock /tmp/dsync-mvn.lock ./mvnw -q -o -pl topology dependency:build-classpath \
+flock /tmp/dsync-mvn.lock ./mvnw -q -pl topology -am install -DskipTests
+flock /tmp/dsync-mvn.lock ./mvnw -q -pl topology dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx3g \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=error \

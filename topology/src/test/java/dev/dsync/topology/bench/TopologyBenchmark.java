@@ -194,7 +194,8 @@ public final class TopologyBenchmark {
     }
 
     static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected) throws Exception {
-        TopologyConfig config = TopologyConfig.defaults()
+        // DSYNC_* variables (for example DSYNC_COMMIT_INTERVAL) apply, as in production
+        TopologyConfig config = TopologyConfig.fromEnv()
                 .withBootstrapServers(kafka.bootstrapServers())
                 .withApplicationId(appId)
                 .withStateDir(stateDir);
