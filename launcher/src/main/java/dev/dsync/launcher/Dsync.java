@@ -23,6 +23,10 @@ public final class Dsync {
                                       webhook throughput and latency against a no-op route
               bench mirror [--users N] [--groups N] [--memberships N] [--runs R]
                                       initial-sync burst: first webhook to last row in PostgreSQL
+              bench topology [--users N] [--groups N] [--memberships N] [--runs R]
+                                      topology throughput against a pass-through Streams app
+              bench query [--runs R] [--lookups N]
+                                      query API latency, local and forwarded, and paging 10,000 users
             """;
 
     private Dsync() {
