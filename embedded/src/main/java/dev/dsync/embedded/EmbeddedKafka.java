@@ -127,7 +127,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public void createTopics(Collection<String> names, int partitions) {
         try (Admin admin = admin()) {
-            Topics.ensure(admin, names, partitions, (short) 1);
+            Topics.ensure(admin, names, partitions, java.util.Optional.of((short) 1));
         }
     }
 

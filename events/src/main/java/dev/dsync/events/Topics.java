@@ -3,6 +3,7 @@ package dev.dsync.events;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -46,14 +47,15 @@ public final class Topics {
 
     /**
      * Creates those of {@code names} that do not exist yet, with the configuration the contract gives them.
-     * Existing topics are left as they are; a concurrent creation by another instance is not an error.
+     * Existing topics are left as they are; a concurrent creation by another instance is not an error. An empty
+     * replication factor leaves it to the broker's default.
      */
-    public static void ensure(Admin admin, Collection<String> names, int partitions, short replicationFactor) {
+    public static void ensure(Admin admin, Collection<String> names, int partitions, Optional<Short> replicationFactor) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = names.stream()
                     .filter(n -> !existing.contains(n))
-                    .map(n -> new NewTopic(n, partitions, replicationFactor).configs(configFor(n)))
+                    .map(n -> new NewTopic(n, Optional.of(partitions), replicationFactor).configs(configFor(n)))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

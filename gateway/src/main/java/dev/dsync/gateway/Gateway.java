@@ -59,7 +59,7 @@ public final class Gateway implements AutoCloseable {
                 AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
             Topics.ensure(admin, List.of(config.eventsTopic(), config.otherEventsTopic()), config.topicPartitions(),
-                    config.topicReplicationFactor());
+                    java.util.Optional.of(config.topicReplicationFactor()));
         } catch (RuntimeException e) {
             // Kafka may come up after the gateway; readiness reports it, and webhooks get 503 until then.
             LOG.log(System.Logger.Level.WARNING, "Could not check the input topics: {0}", e.getMessage());

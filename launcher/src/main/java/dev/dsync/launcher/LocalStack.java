@@ -147,7 +147,7 @@ final class LocalStack implements AutoCloseable {
         List<String> all = new ArrayList<>(Topics.INPUTS);
         all.addAll(Topics.CHANGE_LOGS);
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            Topics.ensure(admin, all, partitions, (short) 1);
+            Topics.ensure(admin, all, partitions, Optional.of((short) 1));
         }
     }
 

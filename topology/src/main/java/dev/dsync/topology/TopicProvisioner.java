@@ -10,10 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
  * Creates the topics the topology reads and writes when they are missing, with the contract's configurations
@@ -38,26 +35,7 @@ public final class TopicProvisioner {
             }
             List<String> wanted = new ArrayList<>(List.of(Topics.EVENTS, Topics.DEAD_LETTERS));
             wanted.addAll(Topics.CHANGE_LOGS);
-            List<NewTopic> missing = new ArrayList<>();
-            for (String name : wanted) {
-                if (!existing.contains(name)) {
-                    missing.add(new NewTopic(name, Optional.of(partitions), Optional.empty())
-                            .configs(Topics.configFor(name)));
-                }
-            }
-            if (missing.isEmpty()) {
-                return;
-            }
-            for (Map.Entry<String, KafkaFuture<Void>> created : admin.createTopics(missing).values().entrySet()) {
-                try {
-                    created.getValue().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    // another instance (or the gateway) created it first: fine
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + created.getKey(), e.getCause());
-                    }
-                }
-            }
+            Topics.ensure(admin, wanted, partitions, Optional.empty());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

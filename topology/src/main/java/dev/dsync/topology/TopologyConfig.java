@@ -2,7 +2,6 @@ package dev.dsync.topology;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -77,18 +76,18 @@ public record TopologyConfig(
      */
     public static TopologyConfig fromEnv(Map<String, String> env) {
         return new TopologyConfig(
-                get(env, "DSYNC_KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-                get(env, "DSYNC_APPLICATION_ID", DEFAULT_APPLICATION_ID),
-                Path.of(get(env, "DSYNC_STATE_DIR",
+                Env.get(env, "DSYNC_KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
+                Env.get(env, "DSYNC_APPLICATION_ID", DEFAULT_APPLICATION_ID),
+                Path.of(Env.get(env, "DSYNC_STATE_DIR",
                         Path.of(System.getProperty("java.io.tmpdir"), "dsync-topology").toString())),
-                InactiveUserPolicy.parse(get(env, "DSYNC_INACTIVE_USERS", "retain")),
-                duration(env, "DSYNC_TOMBSTONE_RETENTION", DEFAULT_TOMBSTONE_RETENTION),
-                duration(env, "DSYNC_TOMBSTONE_PURGE_INTERVAL", null),
-                get(env, "DSYNC_PROCESSING_GUARANTEE", StreamsConfig.EXACTLY_ONCE_V2),
-                Integer.parseInt(get(env, "DSYNC_NUM_STANDBY_REPLICAS", "0")),
-                get(env, "DSYNC_APPLICATION_SERVER", null),
-                duration(env, "DSYNC_COMMIT_INTERVAL", null),
-                Integer.parseInt(get(env, "DSYNC_TOPIC_PARTITIONS", "3")),
+                InactiveUserPolicy.parse(Env.get(env, "DSYNC_INACTIVE_USERS", "retain")),
+                Env.duration(env, "DSYNC_TOMBSTONE_RETENTION", DEFAULT_TOMBSTONE_RETENTION),
+                Env.duration(env, "DSYNC_TOMBSTONE_PURGE_INTERVAL", null),
+                Env.get(env, "DSYNC_PROCESSING_GUARANTEE", StreamsConfig.EXACTLY_ONCE_V2),
+                Env.integer(env, "DSYNC_NUM_STANDBY_REPLICAS", 0),
+                Env.get(env, "DSYNC_APPLICATION_SERVER", null),
+                Env.duration(env, "DSYNC_COMMIT_INTERVAL", null),
+                Env.integer(env, "DSYNC_TOPIC_PARTITIONS", 3),
                 streamsOverrides(env));
     }
 
@@ -186,21 +185,4 @@ public record TopologyConfig(
                 topicPartitions, v);
     }
 
-    private static String get(Map<String, String> env, String name, String fallback) {
-        String v = env.get(name);
-        return v == null || v.isBlank() ? fallback : v.trim();
-    }
-
-    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
-        String v = get(env, name, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Duration.parse(v);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as P4D or PT1H, not '"
-                    + v + "'");
-        }
-    }
 }

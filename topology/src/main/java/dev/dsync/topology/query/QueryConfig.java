@@ -1,7 +1,8 @@
 package dev.dsync.topology.query;
 
+import dev.dsync.topology.Env;
+
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 
@@ -72,18 +73,18 @@ public record QueryConfig(
      * {@code DSYNC_QUERY_MAX_STALE_LAG} (100) and {@code DSYNC_QUERY_FORWARD_TIMEOUT} (ISO-8601, PT2S).
      */
     public static QueryConfig fromEnv(Map<String, String> env) {
-        String auth = get(env, "DSYNC_QUERY_AUTH", "enabled").toLowerCase(java.util.Locale.ROOT);
+        String auth = Env.get(env, "DSYNC_QUERY_AUTH", "enabled").toLowerCase(java.util.Locale.ROOT);
         if (!auth.equals("enabled") && !auth.equals("disabled")) {
             throw new IllegalArgumentException("DSYNC_QUERY_AUTH must be 'enabled' or 'disabled', not '" + auth + "'");
         }
         return new QueryConfig(
-                get(env, "DSYNC_QUERY_HOST", "0.0.0.0"),
-                integer(env, "DSYNC_QUERY_PORT", DEFAULT_PORT),
-                get(env, "DSYNC_QUERY_TOKEN", null),
+                Env.get(env, "DSYNC_QUERY_HOST", "0.0.0.0"),
+                Env.integer(env, "DSYNC_QUERY_PORT", DEFAULT_PORT),
+                Env.get(env, "DSYNC_QUERY_TOKEN", null),
                 auth.equals("enabled"),
-                get(env, "DSYNC_APPLICATION_SERVER", null),
-                integer(env, "DSYNC_QUERY_MAX_STALE_LAG", (int) DEFAULT_MAX_STALE_LAG),
-                duration(env, "DSYNC_QUERY_FORWARD_TIMEOUT", DEFAULT_FORWARD_TIMEOUT),
+                Env.get(env, "DSYNC_APPLICATION_SERVER", null),
+                Env.integer(env, "DSYNC_QUERY_MAX_STALE_LAG", (int) DEFAULT_MAX_STALE_LAG),
+                Env.duration(env, "DSYNC_QUERY_FORWARD_TIMEOUT", DEFAULT_FORWARD_TIMEOUT),
                 Duration.ofSeconds(1));
     }
 
@@ -116,34 +117,5 @@ public record QueryConfig(
         return "QueryConfig[host=%s, port=%d, auth=%s, applicationServer=%s, maxStaleLag=%d, forwardTimeout=%s]"
                 .formatted(host, port, authEnabled ? "bearer token" : "DISABLED", applicationServer, maxStaleLag,
                         forwardTimeout);
-    }
-
-    private static String get(Map<String, String> env, String name, String fallback) {
-        String v = env.get(name);
-        return v == null || v.isBlank() ? fallback : v.trim();
-    }
-
-    private static int integer(Map<String, String> env, String name, int fallback) {
-        String v = get(env, name, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, not '" + v + "'");
-        }
-    }
-
-    private static Duration duration(Map<String, String> env, String name, Duration fallback) {
-        String v = get(env, name, null);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Duration.parse(v);
-        } catch (DateTimeParseException e) {
-            throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT2S, not '" + v + "'");
-        }
     }
 }
