@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -155,7 +156,10 @@ public final class DsyncStreams implements AutoCloseable {
 
     /** Commits what was processed and stops; false when the timeout passed first. */
     public boolean close(Duration timeout) {
-        boolean closed = streams.close(timeout);
+        // Leave the group: otherwise a restarted instance (a new member) waits out the old member's session
+        // timeout (45 s) before it gets its partitions back, and its queries answer 503 meanwhile.
+        boolean closed = streams.close(CloseOptions.groupMembershipOperation(
+                CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout));
         if (closed && streams.state() == KafkaStreams.State.NOT_RUNNING) {
             try {
                 Files.deleteIfExists(runningMarker);

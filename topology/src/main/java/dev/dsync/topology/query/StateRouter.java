@@ -259,7 +259,9 @@ final class StateRouter implements AutoCloseable {
         }
         Assignment assignment = remaining.isEmpty() ? null : assignment();
         if (!remaining.isEmpty()) {
-            stale |= gather(byHost(remaining, p -> List.of(assignment.active().get(p))), call, parts, remaining);
+            // during a rebalance a partition may have no active owner at all
+            stale |= gather(byHost(remaining, p -> Optional.ofNullable(assignment.active().get(p)).stream().toList()),
+                    call, parts, remaining);
         }
         for (Integer p : List.copyOf(remaining)) {
             Optional<Rows.Part> part = readPart(p, read, true);
