@@ -1,10 +1,6 @@
 package dev.dsync.topology;
 
 import dev.dsync.topology.state.DirectoryStateReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +10,6 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -41,12 +36,9 @@ public final class DsyncStreams implements AutoCloseable {
     private final KafkaStreams streams;
     private final CompletableFuture<KafkaStreams.State> stopped = new CompletableFuture<>();
     private final CompletableFuture<Void> running = new CompletableFuture<>();
-    private final Path runningMarker;
 
     private DsyncStreams(TopologyConfig config) {
         this.config = config;
-        // next to (not inside) the application's state directory, which cleanUp() deletes
-        this.runningMarker = config.stateDir().resolve(config.applicationId() + ".running");
         this.streams = new KafkaStreams(DsyncTopology.build(config, metrics), config.toStreamsProperties());
         streams.setStateListener((newState, oldState) -> {
             LOG.info("topology {} -> {}", oldState, newState);
@@ -70,7 +62,6 @@ public final class DsyncStreams implements AutoCloseable {
     public static DsyncStreams start(TopologyConfig config) {
         TopicProvisioner.ensureTopics(config);
         DsyncStreams s = new DsyncStreams(config);
-        s.wipeStateAfterUncleanShutdown();
         s.streams.start();
         LOG.info("topology {} started against {} (state in {}, inactive users: {}, tombstone retention {})",
                 config.applicationId(), config.bootstrapServers(), config.stateDir(), config.inactiveUsers(),
@@ -128,45 +119,12 @@ public final class DsyncStreams implements AutoCloseable {
         close(Duration.ofSeconds(30));
     }
 
-    /**
-     * Under exactly-once, local RocksDB state is only trustworthy after a clean shutdown: a crash can leave writes
-     * of an aborted transaction in it (a memtable flushed in the background), and if Kafka Streams then resumes
-     * from that state, the re-processed event looks like "no change" and its change-log record is lost. That
-     * happened here after SIGKILLs (ExactlyOnceCrashTest, about one run in four under load). So a marker file
-     * lives in the state directory while the topology runs; if it is still there at the next start, the local
-     * state is wiped and restored from the changelogs, which hold only committed data.
-     */
-    private void wipeStateAfterUncleanShutdown() {
-        if (StreamsConfig.AT_LEAST_ONCE.equals(config.processingGuarantee())) {
-            return;
-        }
-        try {
-            Files.createDirectories(runningMarker.getParent());
-            if (Files.exists(runningMarker)) {
-                LOG.warn("topology {} did not shut down cleanly last time; wiping its local state in {} to restore it"
-                        + " from the changelogs", config.applicationId(), config.stateDir());
-                streams.cleanUp();
-                Files.createDirectories(runningMarker.getParent());
-            }
-            Files.writeString(runningMarker, "running since " + java.time.Instant.now() + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + runningMarker, e);
-        }
-    }
-
     /** Commits what was processed and stops; false when the timeout passed first. */
     public boolean close(Duration timeout) {
         // Leave the group: otherwise a restarted instance (a new member) waits out the old member's session
         // timeout (45 s) before it gets its partitions back, and its queries answer 503 meanwhile.
         boolean closed = streams.close(CloseOptions.groupMembershipOperation(
                 CloseOptions.GroupMembershipOperation.LEAVE_GROUP).withTimeout(timeout));
-        if (closed && streams.state() == KafkaStreams.State.NOT_RUNNING) {
-            try {
-                Files.deleteIfExists(runningMarker);
-            } catch (IOException e) {
-                LOG.warn("cannot remove {}: the next start will restore state from the changelogs", runningMarker);
-            }
-        }
         LOG.info("topology {} closed; {}", config.applicationId(), metrics);
         return closed;
     }

@@ -53,10 +53,7 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
                 if (a.event().meta().timeFromRecord()) {
                     metrics.increment(TIME_FROM_RECORD);
                 }
-                // Keep the receive time: the seen-events changelog is time-retained (compact,delete), and an
-                // event time older than its retention (a replay of old events) would be deleted by the broker at
-                // once, breaking restores. Change-log records carry the event time, set where they are emitted.
-                context.forward(new Record<Object, Object>(key, a.event(), record.timestamp()), next);
+                context.forward(new Record<Object, Object>(key, a.event(), a.event().meta().timestampMs()), next);
             }
             case EventInterpreter.Unknown u -> {
                 metrics.increment(UNKNOWN_TYPE);
