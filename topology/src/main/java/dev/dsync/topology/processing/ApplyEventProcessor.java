@@ -45,14 +45,9 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         ChangeLog changeLog = (topic, key, value, timestampMs) -> context.forward(
                 new Record<>(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), timestampMs),
                 sinks.get(topic));
-        state = new DirectoryState(context.getStateStore(stores.directories()), context.getStateStore(stores.users()),
-                context.getStateStore(stores.groups()), context.getStateStore(stores.memberships()),
-                context.getStateStore(stores.membershipsByUser()), context.getStateStore(stores.expiry()),
-                inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
-        TombstonePurger purger = new TombstonePurger(context.getStateStore(stores.directories()),
-                context.getStateStore(stores.users()), context.getStateStore(stores.groups()),
-                context.getStateStore(stores.memberships()), context.getStateStore(stores.membershipsByUser()),
-                context.getStateStore(stores.expiry()), retention, metrics);
+        DirectoryStores opened = DirectoryStores.open(context, stores);
+        state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
+        TombstonePurger purger = new TombstonePurger(opened, retention, metrics);
         context.schedule(purgeInterval, PunctuationType.WALL_CLOCK_TIME, purger::purge);
     }
 

@@ -50,18 +50,14 @@ public final class DirectoryState {
     private final ChangeLog changeLog;
     private final TopologyMetrics metrics;
 
-    public DirectoryState(KeyValueStore<String, EntityRecord> directories, KeyValueStore<String, EntityRecord> users,
-                          KeyValueStore<String, EntityRecord> groups,
-                          KeyValueStore<String, MembershipRecord> memberships,
-                          KeyValueStore<String, byte[]> membershipsByUser, KeyValueStore<String, byte[]> expiry,
-                          InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
+    DirectoryState(DirectoryStores stores, InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
                           TopologyMetrics metrics) {
-        this.directories = directories;
-        this.users = users;
-        this.groups = groups;
-        this.memberships = memberships;
-        this.membershipsByUser = membershipsByUser;
-        this.expiry = expiry;
+        this.directories = stores.directories();
+        this.users = stores.users();
+        this.groups = stores.groups();
+        this.memberships = stores.memberships();
+        this.membershipsByUser = stores.membershipsByUser();
+        this.expiry = stores.expiry();
         this.inactiveUsers = inactiveUsers;
         this.wallClock = wallClock;
         this.changeLog = changeLog;

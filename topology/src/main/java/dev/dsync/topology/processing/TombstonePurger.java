@@ -34,17 +34,13 @@ public final class TombstonePurger {
     private final long retentionMs;
     private final TopologyMetrics metrics;
 
-    public TombstonePurger(KeyValueStore<String, EntityRecord> directories, KeyValueStore<String, EntityRecord> users,
-                           KeyValueStore<String, EntityRecord> groups,
-                           KeyValueStore<String, MembershipRecord> memberships,
-                           KeyValueStore<String, byte[]> membershipsByUser, KeyValueStore<String, byte[]> expiry,
-                           Duration retention, TopologyMetrics metrics) {
-        this.directories = directories;
-        this.users = users;
-        this.groups = groups;
-        this.memberships = memberships;
-        this.membershipsByUser = membershipsByUser;
-        this.expiry = expiry;
+    TombstonePurger(DirectoryStores stores, Duration retention, TopologyMetrics metrics) {
+        this.directories = stores.directories();
+        this.users = stores.users();
+        this.groups = stores.groups();
+        this.memberships = stores.memberships();
+        this.membershipsByUser = stores.membershipsByUser();
+        this.expiry = stores.expiry();
         this.retentionMs = retention.toMillis();
         this.metrics = metrics;
     }

@@ -1,0 +1,21 @@
+package dev.dsync.topology.processing;
+
+import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.MembershipRecord;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** The stores one task keeps its directories in, opened once and shared by the rules and the purger. */
+record DirectoryStores(KeyValueStore<String, EntityRecord> directories,
+                       KeyValueStore<String, EntityRecord> users,
+                       KeyValueStore<String, EntityRecord> groups,
+                       KeyValueStore<String, MembershipRecord> memberships,
+                       KeyValueStore<String, byte[]> membershipsByUser,
+                       KeyValueStore<String, byte[]> expiry) {
+
+    static DirectoryStores open(ProcessorContext<?, ?> context, ApplyEventProcessor.Stores names) {
+        return new DirectoryStores(context.getStateStore(names.directories()), context.getStateStore(names.users()),
+                context.getStateStore(names.groups()), context.getStateStore(names.memberships()),
+                context.getStateStore(names.membershipsByUser()), context.getStateStore(names.expiry()));
+    }
+}
