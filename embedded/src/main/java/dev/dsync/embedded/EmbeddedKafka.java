@@ -125,9 +125,37 @@ public final class EmbeddedKafka implements AutoCloseable {
         createTopics(all, partitions);
     }
 
+    /**
+     * Creates the topics and returns once every partition has a leader. Producing to a topic created a moment ago
+     * otherwise meets NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those batches were seen to
+     * end in OutOfOrderSequenceException loops on this broker (an input that never fully arrived).
+     */
     public void createTopics(Collection<String> names, int partitions) {
         try (Admin admin = admin()) {
             Topics.ensure(admin, names, partitions, java.util.Optional.of((short) 1));
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+            while (!allPartitionsLed(admin, names)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+                }
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for topic leaders", e);
+        }
+    }
+
+    private static boolean allPartitionsLed(Admin admin, Collection<String> names) {
+        try {
+            return admin.describeTopics(names).allTopicNames().get(10, java.util.concurrent.TimeUnit.SECONDS).values()
+                    .stream().flatMap(t -> t.partitions().stream())
+                    .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false; // not visible in the metadata yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
