@@ -5,16 +5,24 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 
 /** Parses raw webhook bodies into {@link WorkosEvent}s, tolerating unknown fields. */
 public final class EventParser {
 
-    /** Shared, thread-safe mapper configured for WorkOS payloads. */
+    /**
+     * Shared, thread-safe mapper configured for WorkOS payloads. Decimals are read as BigDecimal and written back in
+     * their own scale, so a re-rendered value keeps its numbers' text ({@code 1e6} stays {@code 1E+6}, not
+     * {@code 1000000.0}; {@code 1e400} stays finite instead of becoming the invalid JSON {@code Infinity}) and is
+     * never much longer than what came in.
+     */
     public static final ObjectMapper MAPPER = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
     private EventParser() {

@@ -26,17 +26,26 @@ public final class Topics {
     public static final List<String> INPUTS = List.of(EVENTS, OTHER_EVENTS, DEAD_LETTERS);
     public static final List<String> CHANGE_LOGS = List.of(DIRECTORIES, USERS, GROUPS, MEMBERSHIPS);
 
+    /** The largest input record (and dead letter): a webhook body may be up to 1 MiB, plus headers. */
+    public static final int MAX_INPUT_BYTES = 2 * 1024 * 1024;
+    /**
+     * The largest record the topology writes to a change-log or to its stores' changelogs, and so its producer's
+     * {@code max.request.size}: a value rendered from an input of {@link #MAX_INPUT_BYTES} always fits.
+     */
+    public static final int MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
     /** Raw events are the source of truth for replays, so they are kept until an operator decides otherwise. */
     public static final Map<String, String> INPUT_CONFIG = Map.of(
             "retention.ms", "-1",
-            // a webhook body may be up to 1 MiB plus headers; the broker default (~1 MB) would refuse it
-            "max.message.bytes", String.valueOf(2 * 1024 * 1024));
+            // the broker default (~1 MB) would refuse a 1 MiB body with its headers
+            "max.message.bytes", String.valueOf(MAX_INPUT_BYTES));
 
     /** Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them. */
     public static final Map<String, String> CHANGE_LOG_CONFIG = Map.of(
             "cleanup.policy", "compact",
             "delete.retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
-            "min.compaction.lag.ms", "0");
+            "min.compaction.lag.ms", "0",
+            "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
 
     private Topics() {
     }

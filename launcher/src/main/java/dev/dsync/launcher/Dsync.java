@@ -82,7 +82,15 @@ public final class Dsync {
         stack.summary().forEach(System.out::println);
         System.out.println("\nPress Ctrl-C to stop.");
         System.out.flush();
-        stopped.await();
+        var topologyStopped = stack.topologyStopped();
+        while (!stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (topologyStopped.getNow(null) == org.apache.kafka.streams.KafkaStreams.State.ERROR) {
+                // Never a silent half-dead stack: the gateway would go on accepting what nothing processes.
+                System.err.println("dsync: the topology stopped after failures it could not recover from; see the log above. Exiting with status 1 so"
+                        + " that a supervisor restarts dsync; the events are safe in Kafka.");
+                return 1;
+            }
+        }
         return 0;
     }
 

@@ -37,6 +37,12 @@ final class LocalStack implements AutoCloseable {
     private String webhookSecret;
     private String queryToken;
     private int queryPort;
+    private DsyncStreams topology;
+
+    /** Completes when the topology stops: ERROR after a failure it did not recover from. */
+    java.util.concurrent.CompletableFuture<org.apache.kafka.streams.KafkaStreams.State> topologyStopped() {
+        return topology.stopped();
+    }
 
     static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
         LocalStack stack = new LocalStack();
@@ -90,6 +96,7 @@ final class LocalStack implements AutoCloseable {
         }
         DsyncStreams topology = DsyncStreams.start(topologyConfig);
         started.push(topology);
+        this.topology = topology;
         query.attach(topology);
         try {
             topology.awaitRunning(java.time.Duration.ofSeconds(120));

@@ -1,6 +1,5 @@
 package dev.dsync.topology;
 
-import dev.dsync.topology.state.DirectoryStateReader;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -9,10 +8,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   DsyncStreams topology = DsyncStreams.start(TopologyConfig.fromEnv());
  *   topology.awaitRunning(Duration.ofSeconds(60));
- *   topology.reader().users(directoryId, null, 100);
+ *   topology.ownerOf(directoryId);    // where a directory's state lives, for a query layer
  *   topology.close();
  * </pre>
  */
@@ -39,7 +35,9 @@ public final class DsyncStreams implements AutoCloseable {
 
     private DsyncStreams(TopologyConfig config) {
         this.config = config;
-        this.streams = new KafkaStreams(DsyncTopology.build(config, metrics), config.toStreamsProperties());
+        java.util.Properties props = config.toStreamsProperties();
+        props.put(ProductionErrors.METRICS_CONFIG, metrics);
+        this.streams = new KafkaStreams(DsyncTopology.build(config, metrics), props);
         streams.setStateListener((newState, oldState) -> {
             LOG.info("topology {} -> {}", oldState, newState);
             if (newState == KafkaStreams.State.RUNNING) {
@@ -50,12 +48,42 @@ public final class DsyncStreams implements AutoCloseable {
                 running.completeExceptionally(new IllegalStateException("the topology stopped: " + newState));
             }
         });
-        // A failure here is a bug or a broken cluster, never bad data (that goes to the dead-letter topic):
-        // replacing the thread would only fail again on the same record.
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("the topology failed; shutting it down", e);
+        streams.setUncaughtExceptionHandler(threadFailures::decide);
+    }
+
+    private final ThreadFailures threadFailures = new ThreadFailures(MAX_THREAD_REPLACEMENTS, REPLACEMENT_WINDOW,
+            System::currentTimeMillis);
+
+    static final int MAX_THREAD_REPLACEMENTS = 3;
+    static final Duration REPLACEMENT_WINDOW = Duration.ofMinutes(10);
+
+    /**
+     * What to do when a stream thread dies. Bad data never gets here (it is dead-lettered), so a failure is a bug or
+     * a broken cluster: a transient one is worth a new thread, but a failure that keeps coming back shuts the client
+     * down, and the process that runs it exits non-zero for its supervisor to restart (never a silent crash loop).
+     */
+    record ThreadFailures(int maxReplacements, Duration window, java.util.function.LongSupplier clock,
+                          java.util.Deque<Long> recent) {
+
+        ThreadFailures(int maxReplacements, Duration window, java.util.function.LongSupplier clock) {
+            this(maxReplacements, window, clock, new java.util.ArrayDeque<>());
+        }
+
+        synchronized StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse decide(Throwable e) {
+            long now = clock.getAsLong();
+            while (!recent.isEmpty() && recent.peekFirst() < now - window.toMillis()) {
+                recent.pollFirst();
+            }
+            if (recent.size() < maxReplacements) {
+                recent.addLast(now);
+                LOG.error("a stream thread failed; replacing it ({} of {} within {})", recent.size(),
+                        maxReplacements, window, e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            LOG.error("a stream thread failed again ({} replacements within {}); shutting the topology down",
+                    maxReplacements, window, e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        }
     }
 
     /** Creates missing topics, then builds and starts the Kafka Streams client. It runs until {@link #close()}. */
@@ -81,6 +109,18 @@ public final class DsyncStreams implements AutoCloseable {
         return metrics;
     }
 
+    /** True while the client processes events (RUNNING, or REBALANCING on the way back to it). */
+    public boolean isProcessing() {
+        KafkaStreams.State s = streams.state();
+        return s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
+    }
+
+    /** True once the client failed for good (ERROR, or on its way there): the process is not alive. */
+    public boolean hasFailed() {
+        KafkaStreams.State s = streams.state();
+        return s == KafkaStreams.State.ERROR || s == KafkaStreams.State.PENDING_ERROR;
+    }
+
     /** Waits until the client is RUNNING (partitions assigned, state restored). */
     public void awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
         try {
@@ -95,23 +135,9 @@ public final class DsyncStreams implements AutoCloseable {
         return stopped;
     }
 
-    /**
-     * The state of the directories this instance owns. Valid while RUNNING; a rebalance invalidates it (the
-     * calls then throw {@code InvalidStateStoreException}, and a new reader is needed).
-     */
-    public DirectoryStateReader reader() {
-        return new DirectoryStateReader(store(DsyncTopology.DIRECTORIES_STORE), store(DsyncTopology.USERS_STORE),
-                store(DsyncTopology.GROUPS_STORE), store(DsyncTopology.MEMBERSHIPS_STORE),
-                store(DsyncTopology.MEMBERSHIPS_BY_USER_STORE));
-    }
-
     /** Which instance (by {@code application.server}) and partition own a directory's state. */
     public KeyQueryMetadata ownerOf(String directoryId) {
         return streams.queryMetadataForKey(DsyncTopology.USERS_STORE, directoryId, new StringSerializer());
-    }
-
-    private <V> ReadOnlyKeyValueStore<String, V> store(String name) {
-        return streams.store(StoreQueryParameters.fromNameAndType(name, QueryableStoreTypes.<String, V>keyValueStore()));
     }
 
     @Override

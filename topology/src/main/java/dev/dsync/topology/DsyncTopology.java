@@ -6,6 +6,7 @@ import dev.dsync.topology.processing.ChangeLog;
 import dev.dsync.topology.processing.DedupeProcessor;
 import dev.dsync.topology.processing.ParseEventProcessor;
 import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.EventKey;
 import dev.dsync.topology.state.MembershipRecord;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,6 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
-import org.apache.kafka.streams.state.WindowStore;
 
 /**
  * The one place where the topology is assembled: every processor, store and topic name is here.
@@ -28,7 +28,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *                                      │   [seen-events]   [directories, ├─► dsync.users
  *                                      │                    users, groups,├─► dsync.groups
  *                                      │                    memberships,  └─► dsync.group_memberships
- *                                      │                    memberships-by-user, tombstone-expiry]
+ *                                      │                    memberships-by-user, tombstone-expiry,
+ *                                      │                    purge-horizons]
  *                                      └─► workos.dsync.events.dlq
  * </pre>
  *
@@ -58,8 +59,10 @@ public final class DsyncTopology {
     public static final String MEMBERSHIPS_STORE = "memberships";
     /** Key: directory id, SEP, user id, SEP, group id; one entry per memberships row. */
     public static final String MEMBERSHIPS_BY_USER_STORE = "memberships-by-user";
-    /** Key: directory id, SEP, event id; windowed by wall-clock arrival time. */
+    /** Key: directory id, SEP, event id; value: wall-clock time first seen. Swept after the retention. */
     public static final String SEEN_EVENTS_STORE = "seen-events";
+    /** Key: directory id; value: the newest event key the purger has forgotten a marker of (deletions stay deleted). */
+    public static final String HORIZONS_STORE = "purge-horizons";
     /** Key: marker time (hex), SEP, store tag, SEP, store key. */
     public static final String EXPIRY_STORE = "tombstone-expiry";
 
@@ -76,12 +79,15 @@ public final class DsyncTopology {
 
     public static Topology build(TopologyConfig config, TopologyMetrics metrics) {
         Duration retention = config.tombstoneRetention();
+        // record timestamps are the input's (see ParseEventProcessor): the broker accepts them whatever the event says
         Topology t = new Topology();
-        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.EVENTS);
+        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
+                config.eventsTopic());
         t.addProcessor(PARSE, () -> new ParseEventProcessor(DEDUPE, DEAD_LETTER_SINK, metrics), SOURCE);
-        t.addProcessor(DEDUPE, () -> new DedupeProcessor(SEEN_EVENTS_STORE, retention, metrics), PARSE);
+        t.addProcessor(DEDUPE, () -> new DedupeProcessor(SEEN_EVENTS_STORE, retention, config.purgeInterval(),
+                metrics), PARSE);
         ApplyEventProcessor.Stores stores = new ApplyEventProcessor.Stores(DIRECTORIES_STORE, USERS_STORE,
-                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE);
+                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE, HORIZONS_STORE);
         Map<ChangeLog.Topic, String> sinks = Map.of(
                 ChangeLog.Topic.DIRECTORIES, DIRECTORIES_SINK,
                 ChangeLog.Topic.USERS, USERS_SINK,
@@ -90,13 +96,14 @@ public final class DsyncTopology {
         t.addProcessor(APPLY, () -> new ApplyEventProcessor(stores, sinks, config.inactiveUsers(), retention,
                 config.purgeInterval(), metrics), DEDUPE);
 
-        t.addStateStore(seenEventsStore(retention), DEDUPE);
+        t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()), DEDUPE);
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(GROUPS_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(MEMBERSHIPS_STORE, MembershipRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(MEMBERSHIPS_BY_USER_STORE, Serdes.ByteArray()), APPLY);
         t.addStateStore(keyValueStore(EXPIRY_STORE, Serdes.ByteArray()), APPLY);
+        t.addStateStore(keyValueStore(HORIZONS_STORE, EventKey.SERDE), APPLY);
 
         ByteArraySerializer bytes = new ByteArraySerializer();
         t.addSink(DEAD_LETTER_SINK, Topics.DEAD_LETTERS, bytes, bytes, PARSE);
@@ -109,11 +116,5 @@ public final class DsyncTopology {
 
     private static <V> StoreBuilder<KeyValueStore<String, V>> keyValueStore(String name, Serde<V> values) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(), values);
-    }
-
-    private static StoreBuilder<WindowStore<String, byte[]>> seenEventsStore(Duration retention) {
-        return Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(SEEN_EVENTS_STORE, retention, Duration.ofMillis(1), false),
-                Serdes.String(), Serdes.ByteArray());
     }
 }

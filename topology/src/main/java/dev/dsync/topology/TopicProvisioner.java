@@ -28,12 +28,13 @@ public final class TopicProvisioner {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             Set<String> existing = admin.listTopics().names().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             int partitions = config.topicPartitions();
-            if (existing.contains(Topics.EVENTS)) {
-                TopicDescription input = admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames()
-                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(Topics.EVENTS);
+            String events = config.eventsTopic();
+            if (existing.contains(events)) {
+                TopicDescription input = admin.describeTopics(List.of(events)).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(events);
                 partitions = input.partitions().size();
             }
-            List<String> wanted = new ArrayList<>(List.of(Topics.EVENTS, Topics.DEAD_LETTERS));
+            List<String> wanted = new ArrayList<>(List.of(events, Topics.DEAD_LETTERS));
             wanted.addAll(Topics.CHANGE_LOGS);
             Topics.ensure(admin, wanted, partitions, Optional.empty());
         } catch (InterruptedException e) {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import dev.dsync.events.Topics;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -17,6 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param commitInterval     null for the Kafka Streams default (100 ms under exactly-once)
  * @param topicPartitions    partitions of the topics this application creates when they are missing
  * @param streamsOverrides   extra Kafka Streams properties, applied last (tests and benchmarks)
+ * @param eventsTopic        the input topic ({@code DSYNC_EVENTS_TOPIC}, the same setting the gateway writes to)
  */
 public record TopologyConfig(
         String bootstrapServers,
@@ -30,7 +33,8 @@ public record TopologyConfig(
         String applicationServer,
         Duration commitInterval,
         int topicPartitions,
-        Map<String, String> streamsOverrides) {
+        Map<String, String> streamsOverrides,
+        String eventsTopic) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_APPLICATION_ID = "dsync-topology";
@@ -56,6 +60,9 @@ public record TopologyConfig(
             throw new IllegalArgumentException("standby replicas must be >= 0 and partitions >= 1");
         }
         streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
+        if (eventsTopic == null || eventsTopic.isBlank()) {
+            eventsTopic = Topics.EVENTS;
+        }
     }
 
     public static TopologyConfig defaults() {
@@ -88,7 +95,8 @@ public record TopologyConfig(
                 Env.get(env, "DSYNC_APPLICATION_SERVER", null),
                 Env.duration(env, "DSYNC_COMMIT_INTERVAL", null),
                 Env.integer(env, "DSYNC_TOPIC_PARTITIONS", 3),
-                streamsOverrides(env));
+                streamsOverrides(env),
+                Env.get(env, "DSYNC_EVENTS_TOPIC", Topics.EVENTS));
     }
 
     private static Map<String, String> streamsOverrides(Map<String, String> env) {
@@ -120,6 +128,10 @@ public record TopologyConfig(
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, numStandbyReplicas);
         // There is no global state; this only opts in to the Kafka 5.0 default and silences its start-up warning.
         p.put("processing.exception.handler.global.enabled", "true");
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, ProductionErrors.class.getName());
+        // Any value rendered from an accepted input fits: the default 1 MiB would refuse some, and stop the thread.
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_RECORD_BYTES);
+        p.put(StreamsConfig.topicPrefix("max.message.bytes"), String.valueOf(Topics.MAX_RECORD_BYTES));
         if (applicationServer != null && !applicationServer.isBlank()) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
@@ -133,56 +145,62 @@ public record TopologyConfig(
     public TopologyConfig withBootstrapServers(String v) {
         return new TopologyConfig(v, applicationId, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withApplicationId(String v) {
         return new TopologyConfig(bootstrapServers, v, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withStateDir(Path v) {
         return new TopologyConfig(bootstrapServers, applicationId, v, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides);
+                topicPartitions, streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withInactiveUsers(InactiveUserPolicy v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, v, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     /** Also resets the purge interval to its default for the new retention. */
     public TopologyConfig withTombstoneRetention(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, v, null,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withPurgeInterval(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention, v,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withApplicationServer(String v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, v, commitInterval, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withCommitInterval(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, v, topicPartitions,
-                streamsOverrides);
+                streamsOverrides, eventsTopic);
     }
 
     public TopologyConfig withStreamsOverrides(Map<String, String> v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, v);
+                topicPartitions, v, eventsTopic);
+    }
+
+    public TopologyConfig withEventsTopic(String v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
+                topicPartitions, streamsOverrides, v);
     }
 
 }

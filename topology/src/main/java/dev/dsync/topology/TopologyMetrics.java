@@ -26,12 +26,16 @@ public final class TopologyMetrics {
         UNKNOWN_TYPE("events_unknown_type"),
         /** Records sent to the dead-letter topic. */
         DEAD_LETTERED("events_dead_lettered"),
-        /** Events without a readable created_at: the Kafka record timestamp was used instead. */
-        TIME_FROM_RECORD("events_time_from_record"),
+        /** Events ignored because they predate what was purged for their directory (deletions stay deleted). */
+        BEHIND_HORIZON("events_behind_purge_horizon"),
         /** Records written to the change-log topics (values and tombstones). */
         EMITTED("changelog_records_emitted"),
         /** Tombstone markers and barriers dropped after their retention. */
-        PURGED("tombstones_purged");
+        PURGED("tombstones_purged"),
+        /** Seen event ids forgotten after their retention. */
+        SEEN_EVENTS_PURGED("seen_events_purged"),
+        /** Output records the producer could not write (the client fails, or a dead letter is truncated). */
+        PRODUCTION_ERRORS("production_errors");
 
         public final String metricName;
 
@@ -41,6 +45,7 @@ public final class TopologyMetrics {
     }
 
     private final Map<Counter, LongAdder> counters = new java.util.EnumMap<>(Counter.class);
+    private final Map<String, LongAdder> deadLettersByReason = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public TopologyMetrics() {
         for (Counter c : Counter.values()) {
@@ -54,6 +59,19 @@ public final class TopologyMetrics {
 
     public void add(Counter counter, long n) {
         counters.get(counter).add(n);
+    }
+
+    /** Counts a dead letter under its reason (a short fixed word, never data). */
+    public void deadLettered(String reason) {
+        increment(Counter.DEAD_LETTERED);
+        deadLettersByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+    }
+
+    /** Dead letters so far by reason. */
+    public Map<String, Long> deadLettersByReason() {
+        Map<String, Long> out = new LinkedHashMap<>();
+        deadLettersByReason.forEach((r, v) -> out.put(r, v.sum()));
+        return out;
     }
 
     public long get(Counter counter) {

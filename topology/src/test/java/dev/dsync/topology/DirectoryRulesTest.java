@@ -182,7 +182,8 @@ class DirectoryRulesTest {
         List<Harness.Out> out = h.take(Topics.MEMBERSHIPS);
         assertThat(out).extracting(Harness.Out::key, Harness.Out::value)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(mkey(G1, U1), null));
-        assertThat(out).allMatch(o -> o.timestamp() == TestEvents.BASE.plusMillis(900).toEpochMilli());
+        // stamped with the input's receive time, never the event time (which the broker might refuse)
+        assertThat(out).allMatch(o -> o.timestamp() == Harness.RECEIVED_AT.toEpochMilli());
         // no group.user_removed follows a group deletion in WorkOS; a late retry of an older add is stale
         h.pipe(membership("dsync.group.user_added", "e5", 500, D, G1, U2));
         assertThat(h.table(Topics.MEMBERSHIPS)).containsOnlyKeys(mkey(G2, U1));
@@ -385,7 +386,7 @@ class DirectoryRulesTest {
     }
 
     @Test
-    void createdAtIsParsedLenientlyAndTheRecordTimestampIsTheEventTime() throws Exception {
+    void createdAtIsParsedLenientlyAndTheRecordTimestampIsTheInputs() throws Exception {
         var data = TestEvents.userData(D, U1, "active", "Ann", "2023-04-28 20:05:31.093");
         h.pipe(TestEvents.envelope("e1", "dsync.user.created", "2023-04-28 20:05:31.093", data));
         var data2 = TestEvents.userData(D, U2, "active", "Bob", "2021-10-27 15:21:50.640959");
@@ -395,21 +396,42 @@ class DirectoryRulesTest {
         assertThat(a.get("last_event_at").asText()).isEqualTo("2023-04-28T20:05:31.093Z");
         assertThat(a.get("updated_at").asText()).isEqualTo("2023-04-28T20:05:31.093Z");
         assertThat(a.get("created_at").asText()).isEqualTo(TestEvents.at(0));
-        assertThat(out.get(0).timestamp()).isEqualTo(java.time.Instant.parse("2023-04-28T20:05:31.093Z")
-                .toEpochMilli());
+        assertThat(out.get(0).timestamp()).isEqualTo(Harness.RECEIVED_AT.toEpochMilli());
         assertThat(json(out.get(1).value()).get("last_event_at").asText())
                 .isEqualTo("2021-10-27T15:21:50.640959Z");
     }
 
     @Test
-    void aMissingCreatedAtFallsBackToTheRecordTimestamp() throws Exception {
+    void anEventWithoutAReadableCreatedAtIsDeadLetteredNotGuessed() throws Exception {
         h.pipe(TestEvents.envelope("e1", "dsync.user.created", null,
-                TestEvents.userData(D, U1, "active", "Ann", "not a time")));
-        JsonNode v = json(h.table(Topics.USERS).get(U1));
-        String recordTime = TestEvents.BASE.plusSeconds(3600).toString();
-        assertThat(v.get("last_event_at").asText()).isEqualTo(recordTime);
-        assertThat(v.get("updated_at").isNull()).isTrue();
-        assertThat(h.metrics.get(Counter.TIME_FROM_RECORD)).isEqualTo(1);
+                TestEvents.userData(D, U1, "active", "Ann", "2026-05-18T14:00:00Z")));
+        h.pipe(TestEvents.envelope("e2", "dsync.user.created", "yesterday",
+                TestEvents.userData(D, U2, "active", "Bob", "2026-05-18T14:00:00Z")));
+        assertThat(h.table(Topics.USERS)).isEmpty();
+        assertThat(h.all(Topics.DEAD_LETTERS)).extracting(o -> new String(
+                o.headers().lastHeader("dsync.dlq.reason").value())).containsExactly("missing_created_at",
+                "invalid_created_at");
+        assertThat(h.metrics.deadLettersByReason()).containsEntry("missing_created_at", 1L)
+                .containsEntry("invalid_created_at", 1L);
+    }
+
+    @Test
+    void anUnreadableCreatedAtNeverOutranksAReadableOne() {
+        // item 3 of issue 13: the arrival time used to stand in, so an older add beat a newer removal
+        h.pipe(membership("dsync.group.user_removed", "e2", 200, D, G1, U1));
+        h.pipe(TestEvents.envelope("e1", "dsync.group.user_added", "not a time",
+                TestEvents.membershipData(D, G1, U1)));
+        assertThat(h.table(Topics.MEMBERSHIPS)).isEmpty();
+        assertThat(memberships().get(StateKeys.membership(D, G1, U1)).present()).isFalse();
+    }
+
+    @Test
+    void recordTimestampsAreNeverInTheFuture() {
+        // one event dated days ahead must not make the broker refuse the topology's writes
+        h.pipe(D, user("dsync.user.created", "e1", 100, D, U1, "active", "Ann", 100).getBytes(
+                java.nio.charset.StandardCharsets.UTF_8), TestEvents.BASE.plus(java.time.Duration.ofDays(2)));
+        assertThat(h.all(Topics.USERS)).singleElement()
+                .satisfies(o -> assertThat(o.timestamp()).isEqualTo(TestEvents.BASE.toEpochMilli()));
     }
 
     @Test

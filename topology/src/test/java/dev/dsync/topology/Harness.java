@@ -32,6 +32,8 @@ public final class Harness implements AutoCloseable {
 
     public final TopologyTestDriver driver;
     public final TopologyMetrics metrics = new TopologyMetrics();
+    /** The input records' timestamp unless a test says otherwise: a minute before the driver's wall clock. */
+    public static final Instant RECEIVED_AT = TestEvents.BASE.minusSeconds(60);
     private final TestInputTopic<String, byte[]> input;
     private final Map<String, TestOutputTopic<byte[], byte[]>> outputs = new LinkedHashMap<>();
     private final Map<String, List<Out>> seen = new LinkedHashMap<>();
@@ -71,7 +73,12 @@ public final class Harness implements AutoCloseable {
     }
 
     public Harness pipe(String key, byte[] value) {
-        input.pipeInput(new TestRecord<>(key, value, TestEvents.BASE.plusSeconds(3600)));
+        return pipe(key, value, RECEIVED_AT);
+    }
+
+    /** Pipes a record whose Kafka timestamp (the gateway's receive time) is {@code receivedAt}. */
+    public Harness pipe(String key, byte[] value, Instant receivedAt) {
+        input.pipeInput(new TestRecord<>(key, value, receivedAt));
         drain();
         return this;
     }

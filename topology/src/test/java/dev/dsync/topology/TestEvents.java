@@ -102,10 +102,14 @@ public final class TestEvents {
 
     public static String membership(String type, String id, long eventMs, String dir, String groupId,
                                     String userId) {
+        return envelope(id, type, at(eventMs), membershipData(dir, groupId, userId));
+    }
+
+    public static ObjectNode membershipData(String dir, String groupId, String userId) {
         ObjectNode data = NODES.objectNode();
         data.put("directory_id", dir);
         data.set("user", userData(dir, userId, "active", "Member", at(0)));
         data.set("group", groupData(dir, groupId, "Group", at(0)));
-        return envelope(id, type, at(eventMs), data);
+        return data;
     }
 }

@@ -19,7 +19,7 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
 
     /** Names of the stores this processor is connected to. */
     public record Stores(String directories, String users, String groups, String memberships,
-                         String membershipsByUser, String expiry) {
+                         String membershipsByUser, String expiry, String horizons) {
     }
 
     private final Stores stores;
@@ -29,6 +29,8 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     private final Duration purgeInterval;
     private final TopologyMetrics metrics;
     private DirectoryState state;
+    /** The timestamp of the record being applied, which every record it emits carries. */
+    private long inputTimestamp;
 
     public ApplyEventProcessor(Stores stores, Map<ChangeLog.Topic, String> sinks, InactiveUserPolicy inactiveUsers,
                                Duration retention, Duration purgeInterval, TopologyMetrics metrics) {
@@ -42,8 +44,8 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
-        ChangeLog changeLog = (topic, key, value, timestampMs) -> context.forward(
-                new Record<>(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), timestampMs),
+        ChangeLog changeLog = (topic, key, value) -> context.forward(
+                new Record<>(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), inputTimestamp),
                 sinks.get(topic));
         DirectoryStores opened = DirectoryStores.open(context, stores);
         state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
@@ -53,6 +55,7 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
 
     @Override
     public void process(Record<String, DsyncEvent> record) {
+        inputTimestamp = record.timestamp();
         metrics.increment(state.apply(record.value()) ? APPLIED : STALE);
     }
 }

@@ -1,5 +1,6 @@
 package dev.dsync.topology.processing;
 
+import static dev.dsync.topology.TopologyMetrics.Counter.BEHIND_HORIZON;
 import static dev.dsync.topology.TopologyMetrics.Counter.EMITTED;
 
 import dev.dsync.topology.InactiveUserPolicy;
@@ -29,7 +30,13 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   <li>each delete raises a <em>barrier</em> to its event time, even a delete that loses on version: every
  *       membership of a deleted user or group, and everything of a deleted directory, that is not newer than the
  *       barrier is dropped, and such events arriving later are ignored;</li>
- *   <li>a membership is the newest of its {@code user_added}/{@code user_removed} events above every barrier.</li>
+ *   <li>a membership is the newest of its {@code user_added}/{@code user_removed} events above every barrier;</li>
+ *   <li>a directory's deletion also removes the directory row itself when that row's event is not newer than
+ *       the deletion, exactly as the barrier would have kept it out had the deletion come first;</li>
+ *   <li>when the purger forgets a tombstone, marker or barrier, it raises the directory's <em>purge horizon</em> to
+ *       it: an event for something the stores hold no record of, not newer than the horizon, is ignored. So a
+ *       re-delivery of a deleted user's creation, however late, finds the same answer as when the marker
+ *       was still there.</li>
  * </ul>
  * Membership events do not touch the user and group rows: their embedded objects carry an {@code updated_at}
  * that membership changes do not bump, so they could only ever repeat what the user and group events say.
@@ -45,6 +52,7 @@ public final class DirectoryState {
     private final KeyValueStore<String, MembershipRecord> memberships;
     private final KeyValueStore<String, byte[]> membershipsByUser;
     private final KeyValueStore<String, byte[]> expiry;
+    private final KeyValueStore<String, EventKey> horizons;
     private final InactiveUserPolicy inactiveUsers;
     private final LongSupplier wallClock;
     private final ChangeLog changeLog;
@@ -58,6 +66,7 @@ public final class DirectoryState {
         this.memberships = stores.memberships();
         this.membershipsByUser = stores.membershipsByUser();
         this.expiry = stores.expiry();
+        this.horizons = stores.horizons();
         this.inactiveUsers = inactiveUsers;
         this.wallClock = wallClock;
         this.changeLog = changeLog;
@@ -79,22 +88,45 @@ public final class DirectoryState {
         };
     }
 
+    /**
+     * True when nothing is stored for what {@code e} is about and {@code e} is not newer than what the purger
+     * forgot for its directory: it may be a re-delivery of something deleted long ago, so it must not create state.
+     */
+    private boolean behindHorizon(DsyncEvent e, Object current) {
+        if (current != null) {
+            return false;
+        }
+        EventKey horizon = horizons.get(e.meta().directoryId());
+        if (horizon == null || e.meta().key().isAfter(horizon)) {
+            return false;
+        }
+        metrics.increment(BEHIND_HORIZON);
+        return true;
+    }
+
     private boolean applyDirectory(EntityEvent e, EntityRecord current) {
         String dir = e.meta().directoryId();
+        if (behindHorizon(e, current)) {
+            return false;
+        }
         if (!e.deleted()) {
             if (!e.version().isNewerThan(current == null ? null : current.version())) {
                 return false;
             }
-            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current), e);
+            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current));
             return true;
         }
         // apply() let this through only because it is after the current barrier, so it raises it.
         long now = wallClock.getAsLong();
-        cascadeDirectory(dir, e.meta().key(), e.meta().timestampMs());
-        EntityRecord next = e.version().isNewerThan(current == null ? null : current.version())
-                ? EntityRecord.tombstone(e.version(), e.meta().key(), now)
-                : current.withBarrier(e.meta().key(), now);
-        put(EntityKind.DIRECTORY, dir, dir, current, next, e);
+        EventKey barrier = e.meta().key();
+        cascadeDirectory(dir, barrier);
+        // A live row whose event the deletion follows goes too, even if it wins on updated_at (an activation
+        // without one): had the deletion come first, its barrier would have kept that event out.
+        boolean covered = current != null && !current.deleted() && !current.version().eventKey().isAfter(barrier);
+        EntityRecord next = covered || e.version().isNewerThan(current == null ? null : current.version())
+                ? EntityRecord.tombstone(e.version(), barrier, now)
+                : current.withBarrier(barrier, now);
+        put(EntityKind.DIRECTORY, dir, dir, current, next);
         expiry.put(StateKeys.expiry(now, EntityKind.DIRECTORY.tag, dir), PRESENT);
         return true;
     }
@@ -103,6 +135,9 @@ public final class DirectoryState {
         String dir = e.meta().directoryId();
         String key = StateKeys.entity(dir, e.entityId());
         EntityRecord current = store.get(key);
+        if (behindHorizon(e, current)) {
+            return false;
+        }
         boolean delete = e.deleted()
                 || (e.kind() == EntityKind.USER && e.inactive() && inactiveUsers == InactiveUserPolicy.DELETE);
         boolean newer = e.version().isNewerThan(current == null ? null : current.version());
@@ -110,7 +145,7 @@ public final class DirectoryState {
             if (!newer) {
                 return false;
             }
-            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current), e);
+            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current));
             return true;
         }
         EventKey barrier = current == null ? null : current.barrier();
@@ -122,13 +157,13 @@ public final class DirectoryState {
         EventKey nextBarrier = EventKey.max(barrier, e.meta().key());
         EntityRecord next = newer ? EntityRecord.tombstone(e.version(), nextBarrier, now)
                 : current.withBarrier(nextBarrier, now);
-        put(e.kind(), key, e.entityId(), current, next, e);
+        put(e.kind(), key, e.entityId(), current, next);
         expiry.put(StateKeys.expiry(now, e.kind().tag, key), PRESENT);
         if (raisesBarrier) {
             if (e.kind() == EntityKind.USER) {
-                cascadeUser(dir, e.entityId(), nextBarrier, e.meta().timestampMs());
+                cascadeUser(dir, e.entityId(), nextBarrier);
             } else {
-                cascadeGroup(dir, e.entityId(), nextBarrier, e.meta().timestampMs());
+                cascadeGroup(dir, e.entityId(), nextBarrier);
             }
         }
         return true;
@@ -148,6 +183,9 @@ public final class DirectoryState {
         if (current != null && !e.meta().key().isAfter(current.version())) {
             return false;
         }
+        if (behindHorizon(e, current)) {
+            return false;
+        }
         MembershipRecord next;
         if (e.present()) {
             next = MembershipRecord.present(e.meta().key(), e.value());
@@ -161,31 +199,30 @@ public final class DirectoryState {
             membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
         }
         emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(e.groupId(), e.userId()),
-                MembershipRecord.rendered(current), MembershipRecord.rendered(next), e.meta().timestampMs());
+                MembershipRecord.rendered(current), MembershipRecord.rendered(next));
         return true;
     }
 
     /** Drops every row of the directory that is not newer than the deletion, with a tombstone for each live one. */
-    private void cascadeDirectory(String dir, EventKey barrier, long timestampMs) {
+    private void cascadeDirectory(String dir, EventKey barrier) {
         String prefix = StateKeys.directoryPrefix(dir);
-        cascadeEntities(EntityKind.USER, users, prefix, barrier, timestampMs);
-        cascadeEntities(EntityKind.GROUP, groups, prefix, barrier, timestampMs);
+        cascadeEntities(EntityKind.USER, users, prefix, barrier);
+        cascadeEntities(EntityKind.GROUP, groups, prefix, barrier);
         for (KeyValue<String, MembershipRecord> m : scan(memberships, prefix)) {
             if (!m.value.version().isAfter(barrier)) {
                 String[] parts = StateKeys.parts(m.key);
-                removeMembership(dir, parts[1], parts[2], m.value, timestampMs);
+                removeMembership(dir, parts[1], parts[2], m.value);
             }
         }
     }
 
     private void cascadeEntities(EntityKind kind, KeyValueStore<String, EntityRecord> store, String prefix,
-                                 EventKey barrier, long timestampMs) {
+                                 EventKey barrier) {
         for (KeyValue<String, EntityRecord> row : scan(store, prefix)) {
             EntityRecord r = row.value;
             if (!r.version().eventKey().isAfter(barrier)) {
                 store.delete(row.key);
-                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null,
-                        timestampMs);
+                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null);
             } else if (r.barrier() != null && !r.barrier().isAfter(barrier)) {
                 // The directory's barrier now covers it; keeping the older one would only make stores differ
                 // between delivery orders.
@@ -194,49 +231,46 @@ public final class DirectoryState {
         }
     }
 
-    private void cascadeGroup(String dir, String groupId, EventKey barrier, long timestampMs) {
+    private void cascadeGroup(String dir, String groupId, EventKey barrier) {
         for (KeyValue<String, MembershipRecord> m : scan(memberships, StateKeys.childPrefix(dir, groupId))) {
             if (!m.value.version().isAfter(barrier)) {
-                removeMembership(dir, groupId, StateKeys.lastPart(m.key), m.value, timestampMs);
+                removeMembership(dir, groupId, StateKeys.lastPart(m.key), m.value);
             }
         }
     }
 
-    private void cascadeUser(String dir, String userId, EventKey barrier, long timestampMs) {
+    private void cascadeUser(String dir, String userId, EventKey barrier) {
         for (KeyValue<String, byte[]> index : scan(membershipsByUser, StateKeys.childPrefix(dir, userId))) {
             String groupId = StateKeys.lastPart(index.key);
             MembershipRecord m = memberships.get(StateKeys.membership(dir, groupId, userId));
             if (m == null) {
                 membershipsByUser.delete(index.key);
             } else if (!m.version().isAfter(barrier)) {
-                removeMembership(dir, groupId, userId, m, timestampMs);
+                removeMembership(dir, groupId, userId, m);
             }
         }
     }
 
-    private void removeMembership(String dir, String groupId, String userId, MembershipRecord current,
-                                  long timestampMs) {
+    private void removeMembership(String dir, String groupId, String userId, MembershipRecord current) {
         memberships.delete(StateKeys.membership(dir, groupId, userId));
         membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
         emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(groupId, userId),
-                current.value(), null, timestampMs);
+                current.value(), null);
     }
 
-    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next,
-                     DsyncEvent cause) {
+    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next) {
         KeyValueStore<String, EntityRecord> store = switch (kind) {
             case DIRECTORY -> directories;
             case USER -> users;
             case GROUP -> groups;
         };
         store.put(storeKey, next);
-        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next),
-                cause.meta().timestampMs());
+        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next));
     }
 
-    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after, long timestampMs) {
+    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after) {
         if (!Objects.equals(before, after)) {
-            changeLog.emit(topic, key, after, timestampMs);
+            changeLog.emit(topic, key, after);
             metrics.increment(EMITTED);
         }
     }

@@ -1,6 +1,7 @@
 package dev.dsync.topology.processing;
 
 import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.EventKey;
 import dev.dsync.topology.state.MembershipRecord;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -11,11 +12,13 @@ record DirectoryStores(KeyValueStore<String, EntityRecord> directories,
                        KeyValueStore<String, EntityRecord> groups,
                        KeyValueStore<String, MembershipRecord> memberships,
                        KeyValueStore<String, byte[]> membershipsByUser,
-                       KeyValueStore<String, byte[]> expiry) {
+                       KeyValueStore<String, byte[]> expiry,
+                       KeyValueStore<String, EventKey> horizons) {
 
     static DirectoryStores open(ProcessorContext<?, ?> context, ApplyEventProcessor.Stores names) {
         return new DirectoryStores(context.getStateStore(names.directories()), context.getStateStore(names.users()),
                 context.getStateStore(names.groups()), context.getStateStore(names.memberships()),
-                context.getStateStore(names.membershipsByUser()), context.getStateStore(names.expiry()));
+                context.getStateStore(names.membershipsByUser()), context.getStateStore(names.expiry()),
+                context.getStateStore(names.horizons()));
     }
 }

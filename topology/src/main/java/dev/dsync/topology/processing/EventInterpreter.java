@@ -31,14 +31,16 @@ public final class EventInterpreter {
     public record Rejected(String reason) implements Result {
     }
 
+    /** The largest change-log value the topology writes; see {@link dev.dsync.events.Topics#MAX_RECORD_BYTES}. */
+    public static final int MAX_VALUE_BYTES = dev.dsync.events.Topics.MAX_RECORD_BYTES - 64 * 1024;
+
     private EventInterpreter() {
     }
 
     /**
-     * @param key               the record key (the directory id the gateway partitioned by), may be null
-     * @param recordTimestampMs used as the event time only when {@code created_at} is missing or unreadable
+     * @param key the record key (the directory id the gateway partitioned by), may be null
      */
-    public static Result interpret(String key, byte[] value, long recordTimestampMs) {
+    public static Result interpret(String key, byte[] value) {
         if (value == null || value.length == 0) {
             return new Rejected("empty_value");
         }
@@ -105,11 +107,18 @@ public final class EventInterpreter {
             return new Rejected("invalid_event_id");
         }
 
+        // The event time orders memberships and deletions against everything else. Any stand-in (the arrival
+        // time, say) could outrank a readable, newer event delivered earlier, so an event without one is set aside.
+        if (event.createdAt() == null) {
+            return new Rejected("missing_created_at");
+        }
         Optional<Long> createdMicros = Times.parse(event.createdAt()).flatMap(EventInterpreter::micros);
-        long eventMicros = createdMicros.orElseGet(() -> Math.max(0, recordTimestampMs) * 1000L);
+        if (createdMicros.isEmpty()) {
+            return new Rejected("invalid_created_at");
+        }
+        long eventMicros = createdMicros.get();
         String createdAt = EventTimes.format(instant(eventMicros));
-        EventMeta meta = new EventMeta(event.id(), type, dir, new EventKey(eventMicros, event.id()), createdAt,
-                Math.floorDiv(eventMicros, 1000L), createdMicros.isEmpty());
+        EventMeta meta = new EventMeta(event.id(), type, dir, new EventKey(eventMicros, event.id()), createdAt);
 
         JsonNode data = event.data();
         if (membership) {
@@ -128,6 +137,9 @@ public final class EventInterpreter {
                 org = ChangeLogValues.text(user, "organization_id");
             }
             String rendered = ChangeLogValues.membership(groupId, userId, dir, org, meta);
+            if (tooLarge(rendered)) {
+                return new Rejected("value_too_large");
+            }
             return new Accepted(new MembershipEvent(meta, groupId, userId, present, rendered));
         }
 
@@ -147,7 +159,19 @@ public final class EventInterpreter {
             case USER -> ChangeLogValues.user(data, meta);
             case GROUP -> ChangeLogValues.group(data, meta);
         };
+        if (tooLarge(rendered)) {
+            return new Rejected("value_too_large");
+        }
         return new Accepted(new EntityEvent(meta, kind, entityId, version, deleted, inactive, rendered));
+    }
+
+    /**
+     * A change-log value the topology's producer or the topics could refuse. Such a write would stop the stream
+     * thread, so the event is dead-lettered instead; an input within the gateway's limit never renders this large.
+     */
+    static boolean tooLarge(String rendered) {
+        return rendered != null && rendered.length() > MAX_VALUE_BYTES / 3
+                && rendered.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_VALUE_BYTES;
     }
 
     /** Epoch microseconds; empty before 1970 (Kafka timestamps cannot be negative) or beyond a long's range. */

@@ -2,7 +2,6 @@ package dev.dsync.topology.processing;
 
 import static dev.dsync.topology.TopologyMetrics.Counter.DEAD_LETTERED;
 import static dev.dsync.topology.TopologyMetrics.Counter.RECEIVED;
-import static dev.dsync.topology.TopologyMetrics.Counter.TIME_FROM_RECORD;
 import static dev.dsync.topology.TopologyMetrics.Counter.UNKNOWN_TYPE;
 
 import dev.dsync.topology.TopologyMetrics;
@@ -24,6 +23,10 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
     public static final String TOPIC_HEADER = "dsync.dlq.source.topic";
     public static final String PARTITION_HEADER = "dsync.dlq.source.partition";
     public static final String OFFSET_HEADER = "dsync.dlq.source.offset";
+    /** Present on a dead letter whose value was cut to fit the topic: the original value's length in bytes. */
+    public static final String TRUNCATED_HEADER = "dsync.dlq.truncated.from";
+    /** How much of an oversized value a dead letter keeps: enough to see what it was. */
+    public static final int TRUNCATED_VALUE_BYTES = 64 * 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ParseEventProcessor.class);
 
@@ -47,14 +50,10 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
     public void process(Record<byte[], byte[]> record) {
         metrics.increment(RECEIVED);
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        EventInterpreter.Result result = EventInterpreter.interpret(key, record.value(), record.timestamp());
+        EventInterpreter.Result result = EventInterpreter.interpret(key, record.value());
         switch (result) {
-            case EventInterpreter.Accepted a -> {
-                if (a.event().meta().timeFromRecord()) {
-                    metrics.increment(TIME_FROM_RECORD);
-                }
-                context.forward(new Record<Object, Object>(key, a.event(), a.event().meta().timestampMs()), next);
-            }
+            case EventInterpreter.Accepted a ->
+                    context.forward(new Record<Object, Object>(key, a.event(), outputTimestamp(record)), next);
             case EventInterpreter.Unknown u -> {
                 metrics.increment(UNKNOWN_TYPE);
                 LOG.debug("skipping event of unknown type {}", u.type());
@@ -63,8 +62,18 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
         }
     }
 
+    /**
+     * The timestamp of every record an event leads to (change-logs and store changelogs alike): the input record's
+     * own, which the gateway set when it received the webhook, never later than now. The event time stays in the
+     * values; as a record timestamp, one future-dated event would be refused by the broker
+     * ({@code message.timestamp.after.max.ms}) and stop the stream thread.
+     */
+    private long outputTimestamp(Record<byte[], byte[]> record) {
+        return Math.min(Math.max(record.timestamp(), 0L), context.currentSystemTimeMs());
+    }
+
     private void deadLetter(Record<byte[], byte[]> record, String reason) {
-        metrics.increment(DEAD_LETTERED);
+        metrics.deadLettered(reason);
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         headers.add(REASON_HEADER, utf8(reason));
         context.recordMetadata().ifPresent(m -> {
@@ -72,9 +81,26 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
             headers.add(PARTITION_HEADER, utf8(Integer.toString(m.partition())));
             headers.add(OFFSET_HEADER, utf8(Long.toString(m.offset())));
         });
+        byte[] value = fitDeadLetter(record.key(), record.value(), headers);
         LOG.warn("dead-lettering a record: {}", reason);
-        context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers),
+        context.forward(new Record<Object, Object>(record.key(), value, outputTimestamp(record), headers),
                 deadLetters);
+    }
+
+    /** The value, cut (and marked) when the dead letter would not fit the dead-letter topic. */
+    static byte[] fitDeadLetter(byte[] key, byte[] value, RecordHeaders headers) {
+        if (value == null) {
+            return null;
+        }
+        long size = value.length + (key == null ? 0 : key.length) + 1024L;
+        for (var h : headers) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length) + 16;
+        }
+        if (size <= dev.dsync.events.Topics.MAX_INPUT_BYTES) {
+            return value;
+        }
+        headers.add(TRUNCATED_HEADER, utf8(Integer.toString(value.length)));
+        return java.util.Arrays.copyOf(value, Math.min(value.length, TRUNCATED_VALUE_BYTES));
     }
 
     private static byte[] utf8(String s) {

@@ -4,6 +4,7 @@ import static dev.dsync.topology.TopologyMetrics.Counter.PURGED;
 
 import dev.dsync.topology.TopologyMetrics;
 import dev.dsync.topology.state.EntityRecord;
+import dev.dsync.topology.state.EventKey;
 import dev.dsync.topology.state.MembershipRecord;
 import dev.dsync.topology.state.StateKeys;
 import java.time.Duration;
@@ -19,6 +20,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>It reads the expiry index, which is ordered by marker time, so a run costs what is due, not the size of the
  * state. An index entry is only a hint: the row is purged only if its marker is still the one the entry was
  * written for (a later delete or a resurrection rewrites it, with an entry of its own).
+ *
+ * <p>What it forgets it folds into the directory's purge horizon (one small record per directory), which
+ * {@link DirectoryState} consults for anything it has no record of: so deletions stay deleted after the purge,
+ * and state stays bounded by what lives plus one horizon per directory.
  */
 public final class TombstonePurger {
 
@@ -31,6 +36,7 @@ public final class TombstonePurger {
     private final KeyValueStore<String, MembershipRecord> memberships;
     private final KeyValueStore<String, byte[]> membershipsByUser;
     private final KeyValueStore<String, byte[]> expiry;
+    private final KeyValueStore<String, EventKey> horizons;
     private final long retentionMs;
     private final TopologyMetrics metrics;
 
@@ -41,6 +47,7 @@ public final class TombstonePurger {
         this.memberships = stores.memberships();
         this.membershipsByUser = stores.membershipsByUser();
         this.expiry = stores.expiry();
+        this.horizons = stores.horizons();
         this.retentionMs = retention.toMillis();
         this.metrics = metrics;
     }
@@ -73,6 +80,9 @@ public final class TombstonePurger {
         if (r == null || r.markerAtMs() != entry.markerAtMs()) {
             return;
         }
+        String dir = StateKeys.parts(entry.storeKey())[0];
+        // a live row keeps its version: only its barrier is forgotten
+        raiseHorizon(dir, r.deleted() ? EventKey.max(r.version().eventKey(), r.barrier()) : r.barrier());
         if (r.deleted()) {
             store.delete(entry.storeKey());
         } else {
@@ -81,12 +91,20 @@ public final class TombstonePurger {
         metrics.increment(PURGED);
     }
 
+    private void raiseHorizon(String directoryId, EventKey forgotten) {
+        EventKey current = horizons.get(directoryId);
+        if (forgotten != null && forgotten.isAfter(current)) {
+            horizons.put(directoryId, forgotten);
+        }
+    }
+
     private void purgeMembership(StateKeys.ExpiryEntry entry) {
         MembershipRecord r = memberships.get(entry.storeKey());
         if (r == null || r.present() || r.markerAtMs() != entry.markerAtMs()) {
             return;
         }
         String[] parts = StateKeys.parts(entry.storeKey());
+        raiseHorizon(parts[0], r.version());
         memberships.delete(entry.storeKey());
         membershipsByUser.delete(StateKeys.membershipByUser(parts[0], parts[2], parts[1]));
         metrics.increment(PURGED);

@@ -1,6 +1,7 @@
 package dev.dsync.topology.query;
 
 import dev.dsync.topology.state.StateKeys;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Handler;
@@ -150,10 +151,19 @@ public final class DirectoryQueryService implements HttpService {
                 answer = Answer.badRequest(e.getMessage());
             } catch (NotFound e) {
                 answer = Answer.notFound(e.getMessage());
+            } catch (InvalidStateStoreException e) {
+                // the state is closing, migrating or restoring: not an error of the request, and it passes
+                answer = Answer.unavailable("this instance's state is not available right now; retry shortly");
             } catch (RuntimeException e) {
-                LOG.error("{} failed", req.path().path(), e);
-                answer = new Answer(500, Json.error("internal_error", "the request failed; see the instance's log"),
-                        false);
+                StateRouter r = router.get();
+                if (r == null || !r.topologyProcessing()) {
+                    // e.g. "KafkaStreams is not running. State is ERROR": /health/live says why
+                    answer = Answer.unavailable("this instance's topology is not running; retry shortly");
+                } else {
+                    LOG.error("{} failed", req.path().path(), e);
+                    answer = new Answer(500, Json.error("internal_error",
+                            "the request failed; see the instance's log"), false);
+                }
             }
             res.status(answer.status());
             res.header(HeaderNames.CONTENT_TYPE, piece && answer.status() == 200 ? PIECE : JSON);

@@ -33,8 +33,15 @@ final class OperationsService implements HttpService {
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/health/live", (req, res) -> res.header(HeaderNames.CONTENT_TYPE, "application/json")
-                        .send("{\"status\":\"UP\"}"))
+        rules.get("/health/live", (req, res) -> {
+                    // a failed Streams client does not come back by itself: report it so a supervisor restarts us
+                    KafkaStreams.State s = state.get();
+                    boolean failed = s == KafkaStreams.State.ERROR || s == KafkaStreams.State.PENDING_ERROR;
+                    res.status(failed ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200)
+                            .header(HeaderNames.CONTENT_TYPE, "application/json")
+                            .send("{\"status\":\"" + (failed ? "DOWN" : "UP") + "\",\"streams\":\""
+                                    + (s == null ? "NOT_STARTED" : s.name()) + "\"}");
+                })
                 .get("/health/ready", (req, res) -> {
                     KafkaStreams.State s = state.get();
                     boolean up = s == KafkaStreams.State.RUNNING;

@@ -67,14 +67,34 @@ final class QueryMetrics implements AutoCloseable {
         streamsMetrics = new KafkaStreamsMetrics(topology.streams());
         streamsMetrics.bindTo(registry);
         TopologyMetrics counters = topology.metrics();
+        this.counters = counters;
         for (TopologyMetrics.Counter c : TopologyMetrics.Counter.values()) {
             FunctionCounter.builder("dsync.topology." + c.metricName, counters, m -> m.get(c))
                     .description("Topology counter " + c.metricName)
                     .register(registry);
         }
+        // 1 while the Streams client can process (RUNNING or REBALANCING), 0 when it is starting, failed or closed:
+        // the signal to alert on, next to /health/live
+        io.micrometer.core.instrument.Gauge.builder("dsync.topology.up", topology,
+                        t -> t.isProcessing() ? 1 : 0)
+                .description("1 while the topology processes events")
+                .register(registry);
     }
 
-    String scrape() {
+    private TopologyMetrics counters;
+
+    synchronized String scrape() {
+        if (counters != null) {
+            // reasons appear as they happen; registering an existing meter again is a no-op
+            TopologyMetrics c = counters;
+            for (String reason : c.deadLettersByReason().keySet()) {
+                FunctionCounter.builder("dsync.topology.dead.letters", c,
+                                m -> m.deadLettersByReason().getOrDefault(reason, 0L))
+                        .description("Input records sent to the dead-letter topic, by reason")
+                        .tag("reason", reason)
+                        .register(registry);
+            }
+        }
         return registry.scrape();
     }
 

@@ -1,6 +1,5 @@
 package dev.dsync.topology.query;
 
-import dev.dsync.events.Topics;
 import dev.dsync.topology.DsyncStreams;
 import dev.dsync.topology.DsyncTopology;
 import dev.dsync.topology.state.DirectoryStateReader;
@@ -86,6 +85,8 @@ final class StateRouter implements AutoCloseable {
     }
 
     private final DsyncStreams topology;
+    /** Partitions of the input topic are the unit of ownership. */
+    private final String eventsTopic;
     private final KafkaStreams streams;
     private final QueryConfig config;
     private final InstanceClient client;
@@ -97,9 +98,15 @@ final class StateRouter implements AutoCloseable {
     private volatile Integer partitionCount;
     private volatile long partitionCountFailedAt;
 
+    /** False while the topology cannot serve state (starting, failed or closed). */
+    boolean topologyProcessing() {
+        return topology.isProcessing();
+    }
+
     StateRouter(DsyncStreams topology, QueryConfig config) {
         this.topology = topology;
         this.streams = topology.streams();
+        this.eventsTopic = topology.config().eventsTopic();
         this.config = config;
         this.client = new InstanceClient(config.forwardTimeout(), config.authEnabled() ? config.token() : null);
         String server = topology.config().applicationServer();
@@ -360,12 +367,12 @@ final class StateRouter implements AutoCloseable {
                     continue;
                 }
                 for (TopicPartition tp : m.topicPartitions()) {
-                    if (tp.topic().equals(Topics.EVENTS)) {
+                    if (tp.topic().equals(eventsTopic)) {
                         active.put(tp.partition(), h);
                     }
                 }
                 for (TopicPartition tp : m.standbyTopicPartitions()) {
-                    if (tp.topic().equals(Topics.EVENTS)) {
+                    if (tp.topic().equals(eventsTopic)) {
                         standbys.computeIfAbsent(tp.partition(), k -> new ArrayList<>()).add(h);
                     }
                 }
@@ -464,15 +471,15 @@ final class StateRouter implements AutoCloseable {
                 return partitionCount;
             }
             try (Admin admin = Admin.create(adminProperties)) {
-                partitionCount = admin.describeTopics(List.of(Topics.EVENTS)).allTopicNames()
+                partitionCount = admin.describeTopics(List.of(eventsTopic)).allTopicNames()
                         .get(config.forwardTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
-                        .get(Topics.EVENTS).partitions().size();
+                        .get(eventsTopic).partitions().size();
             } catch (Exception e) {
                 if (e instanceof InterruptedException) {
                     Thread.currentThread().interrupt();
                 }
                 partitionCountFailedAt = System.nanoTime();
-                LOG.debug("cannot read the partition count of {}: {}", Topics.EVENTS, e.toString());
+                LOG.debug("cannot read the partition count of {}: {}", eventsTopic, e.toString());
             }
             return partitionCount;
         } finally {

@@ -2,6 +2,8 @@ package dev.dsync.topology.state;
 
 import java.util.Comparator;
 import java.util.Objects;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 /**
  * When an event happened: its {@code created_at} (epoch microseconds) with the event id as tie-breaker.
@@ -9,6 +11,19 @@ import java.util.Objects;
  * memberships and deletion barriers.
  */
 public record EventKey(long createdAtMicros, String eventId) implements Comparable<EventKey> {
+
+    private static final byte FORMAT = 1;
+
+    /** Store format: a format byte, then the key as {@link BinaryCodec} writes it. */
+    public static final Serde<EventKey> SERDE = Serdes.serdeFrom(
+            (topic, k) -> k == null ? null : BinaryCodec.encode(32 + k.eventId().length(), out -> {
+                out.writeByte(FORMAT);
+                BinaryCodec.writeEventKey(out, k);
+            }),
+            (topic, data) -> data == null ? null : BinaryCodec.decode(data, in -> {
+                EntityRecord.checkFormat(in.readByte());
+                return BinaryCodec.readEventKey(in);
+            }));
 
     private static final Comparator<EventKey> ORDER =
             Comparator.comparingLong(EventKey::createdAtMicros).thenComparing(EventKey::eventId);
