@@ -462,4 +462,47 @@ class DirectoryRulesTest {
         assertThat(h.metrics.get(Counter.STALE)).isEqualTo(1);
         assertThat(h.all(Topics.USERS)).hasSize(1);
     }
+
+    @Test
+    void aDirectoryDeletionWinsInEveryOrderOverAnActivationWithoutUpdatedAt(@TempDir Path other) {
+        // issue 13, item 4: activated (no data.updated_at) at T, a user at T-15 s, deleted at T+117 ms whose
+        // data.updated_at is T-100 ms. Both orders must end with the directory gone.
+        long t = 100_000;
+        var activatedData = TestEvents.directoryData(D, "active", "Acme", TestEvents.at(0));
+        activatedData.remove("updated_at");
+        String activated = TestEvents.envelope("e_act", "dsync.activated", TestEvents.at(t), activatedData);
+        String userCreated = user("dsync.user.created", "e_user", t - 15_000, D, U1, "active", "Ann", t - 15_000);
+        String deleted = TestEvents.envelope("e_del", "dsync.deleted", TestEvents.at(t + 117),
+                TestEvents.directoryData(D, "deleting", "Acme", TestEvents.at(t - 100)));
+
+        h.pipe(activated).pipe(userCreated).pipe(deleted);
+        try (Harness reversed = new Harness(other, InactiveUserPolicy.RETAIN)) {
+            reversed.pipe(deleted).pipe(activated).pipe(userCreated);
+            for (Harness x : List.of(h, reversed)) {
+                assertThat(x.table(Topics.DIRECTORIES)).isEmpty();
+                assertThat(x.table(Topics.USERS)).isEmpty();
+                KeyValueStore<String, EntityRecord> dirs = x.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE);
+                assertThat(dirs.get(D).deleted()).isTrue();
+            }
+            KeyValueStore<String, EntityRecord> a = h.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE);
+            KeyValueStore<String, EntityRecord> b = reversed.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE);
+            assertThat(a.get(D).withBarrier(a.get(D).barrier(), 0))
+                    .isEqualTo(b.get(D).withBarrier(b.get(D).barrier(), 0));
+        }
+    }
+
+    @Test
+    void numbersKeepTheirTextSoValuesNeverGrowPastTheirInput() throws Exception {
+        var data = TestEvents.userData(D, U1, "active", "Ann", TestEvents.at(0));
+        var custom = data.putObject("custom_attributes");
+        custom.put("headcount", new java.math.BigDecimal("1e6"));
+        custom.put("huge", new java.math.BigDecimal("1e400"));
+        custom.put("cost", new java.math.BigDecimal("100.0"));
+        custom.put("count", 42);
+        h.pipe(TestEvents.envelope("e1", "dsync.user.created", TestEvents.at(1), data));
+        String value = h.table(Topics.USERS).get(U1);
+        assertThat(value).contains("\"headcount\":1E+6").contains("\"huge\":1E+400").contains("\"cost\":100.0")
+                .contains("\"count\":42").doesNotContain("Infinity");
+        assertThat(json(value).get("custom_attributes").get("huge").isNumber()).isTrue();
+    }
 }

@@ -161,7 +161,9 @@ class OrderIndependencePropertyTest {
     /**
      * A plausible WorkOS history for one or two directories: activations, user and group lifecycles, membership
      * churn, deactivations and deletions. Versions of each entity grow with event time (as WorkOS's do); event
-     * times sometimes tie, and created_at comes in WorkOS's various shapes.
+     * times sometimes tie, and created_at comes in WorkOS's various shapes. Payloads sometimes lack updated_at (so the
+ * event time stands in), a directory's updated_at lags its event time by up to 300 ms, and a few events carry an
+ * unreadable created_at: the mixes behind issue 13's items 3 and 4.
      */
     static final class HistoryGenerator {
         private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -210,7 +212,9 @@ class OrderIndependencePropertyTest {
                 if (alive.isEmpty()) {
                     break;
                 }
-                t += r.nextInt(4) == 0 ? 0 : 1 + r.nextInt(3000);
+                // ties, near-ties (within the lag of WorkOS's updated_at behind the event time) and gaps
+                int gap = r.nextInt(8);
+                t += gap < 2 ? 0 : gap < 5 ? 1 + r.nextInt(250) : 1 + r.nextInt(3000);
                 Dir d = alive.get(r.nextInt(alive.size()));
                 String e = step(d);
                 if (e != null) {
@@ -223,18 +227,27 @@ class OrderIndependencePropertyTest {
         private String step(Dir d) {
             int roll = r.nextInt(100);
             if (roll < 6) {
-                d.updated = bump(d.updated);
-                return envelope("dsync.activated", directoryData(d, pick("active", "validating")));
+                d.updated = lagging(d.updated);
+                return envelope("dsync.activated", maybeWithoutUpdatedAt(directoryData(d, pick("active", "validating"))));
             } else if (roll < 9) {
-                d.updated = bump(d.updated);
-                return envelope("dsync.deactivated", directoryData(d, "inactive"));
-            } else if (roll < 10) {
+                d.updated = lagging(d.updated);
+                return envelope("dsync.deactivated", maybeWithoutUpdatedAt(directoryData(d, "inactive")));
+            } else if (roll < 11) {
+                // a directory deletion's updated_at may lag its event time, behind an activation sent without one
                 d.deleted = true;
-                d.updated = bump(d.updated);
+                d.updated = lagging(d.updated);
                 ObjectNode data = directoryData(d, "deleting");
                 data.remove("domains");
                 return envelope("dsync.deleted", data);
-            } else if (roll < 11) {
+            } else if (roll < 12) {
+                // an event time nobody can read: set aside in every order, never ranked by its arrival
+                ObjectNode data = NODES.objectNode();
+                data.put("directory_id", d.id);
+                data.set("user", userData(d, NS + "directory_user_" + d.index + "_0", new Entity()));
+                data.set("group", groupData(d, NS + "directory_group_" + d.index + "_0", new Entity()));
+                return envelope(pick("dsync.group.user_added", "dsync.group.user_removed"), data,
+                        pick("", "not a time", "2026-13-45T99:00:00Z"));
+            } else if (roll < 13) {
                 return envelope("dsync.token.created", NODES.objectNode().put("directory_id", d.id));
             } else if (roll < 40) {
                 String id = NS + "directory_user_" + d.index + "_" + r.nextInt(d.userPool);
@@ -247,7 +260,7 @@ class OrderIndependencePropertyTest {
                 if (!u.created) {
                     u.created = true;
                     u.state = r.nextInt(8) == 0 ? "inactive" : "active";
-                    return envelope("dsync.user.created", userData(d, id, u));
+                    return envelope("dsync.user.created", maybeWithoutUpdatedAt(userData(d, id, u)));
                 }
                 int what = r.nextInt(10);
                 if (what < 2) {
@@ -257,7 +270,7 @@ class OrderIndependencePropertyTest {
                 if (what < 5) {
                     u.state = "active".equals(u.state) ? pick("inactive", "suspended") : "active";
                 }
-                return envelope("dsync.user.updated", userData(d, id, u));
+                return envelope("dsync.user.updated", maybeWithoutUpdatedAt(userData(d, id, u)));
             } else if (roll < 58) {
                 String id = NS + "directory_group_" + d.index + "_" + r.nextInt(d.groupPool);
                 Entity g = d.groups.computeIfAbsent(id, k -> new Entity());
@@ -299,6 +312,19 @@ class OrderIndependencePropertyTest {
             return Math.max(previous, t - r.nextInt(3));
         }
 
+        /** A directory's updated_at: up to 300 ms behind the event time, never going backwards. */
+        private long lagging(long previous) {
+            return Math.max(previous, t - r.nextInt(300));
+        }
+
+        /** WorkOS omits updated_at on some payloads (dsync.activated): the event time then stands in for it. */
+        private ObjectNode maybeWithoutUpdatedAt(ObjectNode data) {
+            if (r.nextInt(3) == 0) {
+                data.remove("updated_at");
+            }
+            return data;
+        }
+
         private String pick(String... options) {
             return options[r.nextInt(options.length)];
         }
@@ -314,12 +340,16 @@ class OrderIndependencePropertyTest {
         }
 
         private String envelope(String type, ObjectNode data) {
+            return envelope(type, data, time(t));
+        }
+
+        private String envelope(String type, ObjectNode data, String createdAt) {
             ObjectNode e = NODES.objectNode();
             e.put("object", "event");
             e.put("id", String.format("event_%06d", seq++));
             e.put("event", type);
             e.set("data", data);
-            e.put("created_at", time(t));
+            e.put("created_at", createdAt);
             return e.toString();
         }
 

@@ -88,7 +88,7 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
     }
 
     /** The value, cut (and marked) when the dead letter would not fit the dead-letter topic. */
-    static byte[] fitDeadLetter(byte[] key, byte[] value, RecordHeaders headers) {
+    public static byte[] fitDeadLetter(byte[] key, byte[] value, RecordHeaders headers) {
         if (value == null) {
             return null;
         }
