@@ -37,6 +37,7 @@ final class LocalStack implements AutoCloseable {
     private String webhookSecret;
     private String queryToken;
     private int queryPort;
+    private EmbeddedKafka embeddedKafka;
 
     static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
         LocalStack stack = new LocalStack();
@@ -55,6 +56,7 @@ final class LocalStack implements AutoCloseable {
             out.println("Starting Kafka (KRaft, in-process) on 127.0.0.1:" + settings.kafkaPort() + " ...");
             EmbeddedKafka kafka = new EmbeddedKafka(settings.dataDir().resolve("kafka"), settings.kafkaPort()).start();
             started.push(kafka);
+            embeddedKafka = kafka;
             bootstrap = kafka.bootstrapServers();
             summary.add(row("Kafka bootstrap", bootstrap + "  (data in " + settings.dataDir().resolve("kafka") + ")"));
         } else {
@@ -173,6 +175,11 @@ final class LocalStack implements AutoCloseable {
 
     int queryPort() {
         return queryPort;
+    }
+
+    /** The in-process broker, or empty when {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} names an external one. */
+    Optional<EmbeddedKafka> embeddedKafka() {
+        return Optional.ofNullable(embeddedKafka);
     }
 
     @Override
