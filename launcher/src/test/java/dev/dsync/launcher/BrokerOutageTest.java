@@ -276,8 +276,15 @@ class BrokerOutageTest {
             }
 
             // The topology and the sinks are running again (they were never restarted).
-            assertThat(status(http, topologyReady, null)).as("topology ready").isEqualTo(200);
-            assertThat(connectRunning(http, stack.connectPort())).as("all sink connectors and tasks RUNNING").isEqualTo(200);
+            Awaitility.await("topology ready").atMost(Duration.ofSeconds(30))
+                    .until(() -> status(http, topologyReady, null) == 200);
+            Awaitility.await("all sink connectors and tasks RUNNING").atMost(Duration.ofSeconds(30))
+                    .until(() -> connectRunning(http, stack.connectPort()) == 200);
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + stack.gatewayPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println("BrokerOutageTest: gateway refusals by reason: " + metrics.body().lines()
+                    .filter(l -> l.startsWith("dsync_gateway_requests_total") && l.contains("503"))
+                    .collect(Collectors.joining("; ")));
 
             // Everything the topology holds has reached PostgreSQL, so presence can now be compared.
             Awaitility.await("query API and PostgreSQL agree on every refused event").atMost(Duration.ofSeconds(60))
