@@ -63,7 +63,11 @@ class BrokerOutageTest {
     /** Long enough that requests time out at the gateway (10 s) and that some wait in the producer until it is back. */
     private static final Duration OUTAGE = Duration.ofSeconds(Long.getLong("dsync.test.outage.seconds", 20));
     private static final Duration AFTER = Duration.ofSeconds(10);
-    /** A refusal this long before the broker was started again left no record behind in the producer. */
+    /**
+     * A refusal this long before the broker was started again left no record behind in the gateway's producer: its
+     * delivery timeout equals the gateway's ack timeout, so the record's batch had expired by the time of the 503,
+     * and the producer's sender notices an expiry within its reconnect backoff (at most 1 s) while the broker is down.
+     */
     private static final Duration EXPIRY_MARGIN = Duration.ofSeconds(3);
     /** Requests sent this long after the broker is back must all be accepted. */
     private static final Duration GATEWAY_RECOVERY = Duration.ofSeconds(5);
