@@ -38,6 +38,7 @@ final class LocalStack implements AutoCloseable {
     private String queryToken;
     private int queryPort;
     private DsyncStreams topology;
+    private EmbeddedKafka embeddedKafka;
 
     /** Completes when the topology stops: ERROR after a failure it did not recover from. */
     java.util.concurrent.CompletableFuture<org.apache.kafka.streams.KafkaStreams.State> topologyStopped() {
@@ -61,6 +62,7 @@ final class LocalStack implements AutoCloseable {
             out.println("Starting Kafka (KRaft, in-process) on 127.0.0.1:" + settings.kafkaPort() + " ...");
             EmbeddedKafka kafka = new EmbeddedKafka(settings.dataDir().resolve("kafka"), settings.kafkaPort()).start();
             started.push(kafka);
+            embeddedKafka = kafka;
             bootstrap = kafka.bootstrapServers();
             summary.add(row("Kafka bootstrap", bootstrap + "  (data in " + settings.dataDir().resolve("kafka") + ")"));
         } else {
@@ -180,6 +182,11 @@ final class LocalStack implements AutoCloseable {
 
     int queryPort() {
         return queryPort;
+    }
+
+    /** The in-process broker, or empty when {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} names an external one. */
+    Optional<EmbeddedKafka> embeddedKafka() {
+        return Optional.ofNullable(embeddedKafka);
     }
 
     @Override

@@ -42,6 +42,15 @@ public final class LocalStackAccess implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + settings.postgresPort() + "/dsync";
     }
 
+    /** The in-process broker, for fault tests that stop and restart it (same port, same data). */
+    public dev.dsync.embedded.EmbeddedKafka embeddedKafka() {
+        return stack.embeddedKafka().orElseThrow(() -> new IllegalStateException("Kafka is external"));
+    }
+
+    public int connectPort() {
+        return settings.connectPort();
+    }
+
     public Path dataDir() {
         return settings.dataDir();
     }
