@@ -70,4 +70,28 @@ class TopologyConfigTest {
                         DsyncTopology.APPLY, DsyncTopology.DEAD_LETTER_SINK, DsyncTopology.DIRECTORIES_SINK,
                         DsyncTopology.USERS_SINK, DsyncTopology.GROUPS_SINK, DsyncTopology.MEMBERSHIPS_SINK);
     }
+
+    @Test
+    void theInputTopicIsTheSameSettingTheGatewayWritesTo() {
+        assertThat(TopologyConfig.fromEnv(Map.of()).eventsTopic()).isEqualTo(dev.dsync.events.Topics.EVENTS);
+        TopologyConfig c = TopologyConfig.fromEnv(Map.of("DSYNC_EVENTS_TOPIC", "acme.workos.events"));
+        assertThat(c.eventsTopic()).isEqualTo("acme.workos.events");
+        TopologyDescription.Source source = (TopologyDescription.Source) DsyncTopology.build(c).describe()
+                .subtopologies().iterator().next().nodes().stream()
+                .filter(n -> n.name().equals(DsyncTopology.SOURCE)).findFirst().orElseThrow();
+        assertThat(source.topicSet()).containsExactly("acme.workos.events");
+    }
+
+    @Test
+    void theProducerAcceptsEveryValueTheProcessorsLetThrough() {
+        Properties p = TopologyConfig.fromEnv(Map.of()).toStreamsProperties();
+        assertThat(p.get(StreamsConfig.producerPrefix("max.request.size")))
+                .isEqualTo(dev.dsync.events.Topics.MAX_RECORD_BYTES);
+        assertThat(p.get(StreamsConfig.topicPrefix("max.message.bytes")))
+                .isEqualTo(String.valueOf(dev.dsync.events.Topics.MAX_RECORD_BYTES));
+        assertThat(p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG))
+                .isEqualTo(ProductionErrors.class.getName());
+        assertThat(dev.dsync.topology.processing.EventInterpreter.MAX_VALUE_BYTES)
+                .isLessThan(dev.dsync.events.Topics.MAX_RECORD_BYTES);
+    }
 }
