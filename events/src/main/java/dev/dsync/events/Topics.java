@@ -32,10 +32,14 @@ public final class Topics {
             // a webhook body may be up to 1 MiB plus headers; the broker default (~1 MB) would refuse it
             "max.message.bytes", String.valueOf(2 * 1024 * 1024));
 
-    /** Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them. */
+    /**
+     * Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them.
+     * 30 days is the longest sink (or consumer) outage we claim to survive without missing a delete: the window
+     * WorkOS's Events API keeps events for (its documented lower bound).
+     */
     public static final Map<String, String> CHANGE_LOG_CONFIG = Map.of(
             "cleanup.policy", "compact",
-            "delete.retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
+            "delete.retention.ms", String.valueOf(30L * 24 * 3600 * 1000),
             "min.compaction.lag.ms", "0");
 
     private Topics() {
