@@ -110,6 +110,7 @@ class ConnectorConfigsTest {
                     .containsEntry("value.converter.schemas.enable", "true")
                     .containsEntry("flush.max.retries", "10")
                     .containsEntry("flush.retry.delay.ms", "3000")
+                    .containsEntry("connection.restart.on.errors", "true")
                     .doesNotContainKey("name");
         }
     }
@@ -118,7 +119,9 @@ class ConnectorConfigsTest {
      * The sink retries a failed write itself before its task fails: long enough that a database restart or a short
      * network blip never fails the task (SinkSupervisor restarts it after longer outages), short enough that the
      * blocked put() returns well within the consumer's max.poll.interval.ms (300 s), or the worker would be thrown
-     * out of its group. Read through Debezium's own config class, so a renamed option cannot be ignored silently.
+     * out of its group. Debezium counts a lost connection as retriable only with connection.restart.on.errors
+     * (otherwise the flush retries never apply to an outage and the task fails at once). Read through Debezium's own
+     * config class, so a renamed option cannot be ignored silently.
      */
     @Test
     void theSinkRidesOutShortOutagesOnItsOwn() {
@@ -127,6 +130,8 @@ class ConnectorConfigsTest {
             JdbcSinkConnectorConfig sink = new JdbcSinkConnectorConfig(cfg);
             assertThat(JdbcSinkConnectorConfig.FLUSH_MAX_RETRIES).isEqualTo("flush.max.retries");
             assertThat(JdbcSinkConnectorConfig.FLUSH_RETRY_DELAY_MS).isEqualTo("flush.retry.delay.ms");
+            assertThat(JdbcSinkConnectorConfig.CONNECTION_RESTART_ON_ERRORS).isEqualTo("connection.restart.on.errors");
+            assertThat(sink.isConnectionRestartOnErrors()).as(cfg.get("name")).isTrue();
             Duration window = Duration.ofMillis(sink.getFlushMaxRetries() * sink.getFlushRetryDelayMs());
             assertThat(window).as(cfg.get("name")).isEqualTo(Duration.ofSeconds(30));
             // each attempt may also wait for the driver's connect timeout (10 s) when the host does not answer
