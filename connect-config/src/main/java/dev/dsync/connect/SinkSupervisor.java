@@ -205,7 +205,8 @@ public final class SinkSupervisor implements AutoCloseable {
     public static void main(String[] args) throws InterruptedException {
         String url = System.getenv().getOrDefault(CONNECT_URL_ENV, DEFAULT_CONNECT_URL);
         List<String> names = MirrorResources.connectors().stream().map(MirrorResources.Connector::name).toList();
-        SinkSupervisor supervisor = start(Settings.defaults(URI.create(url.isBlank() ? DEFAULT_CONNECT_URL : url), names));
+        URI connectUrl = URI.create(url.isBlank() ? DEFAULT_CONNECT_URL : url);
+        SinkSupervisor supervisor = start(Settings.defaults(connectUrl, names));
         Runtime.getRuntime().addShutdownHook(new Thread(supervisor::close, "dsync-sink-supervisor-stop"));
         supervisor.thread.join();
     }
@@ -359,8 +360,8 @@ public final class SinkSupervisor implements AutoCloseable {
     private Observation observe(String name) throws InterruptedException {
         HttpResponse<String> response;
         try {
-            response = http.send(HttpRequest.newBuilder(endpoint(name, "status")).timeout(REQUEST_TIMEOUT).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpRequest request = HttpRequest.newBuilder(endpoint(name, "status")).timeout(REQUEST_TIMEOUT).GET().build();
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             return new Observation(Condition.UNREACHABLE, e.getClass().getSimpleName());
         }
