@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.debezium.connector.jdbc.JdbcSinkConnectorConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,7 +108,35 @@ class ConnectorConfigsTest {
                     .containsEntry("connection.username", "${env:DSYNC_JDBC_USER}")
                     .containsEntry("connection.password", "${env:DSYNC_JDBC_PASSWORD}")
                     .containsEntry("value.converter.schemas.enable", "true")
+                    .containsEntry("flush.max.retries", "10")
+                    .containsEntry("flush.retry.delay.ms", "3000")
+                    .containsEntry("connection.restart.on.errors", "true")
                     .doesNotContainKey("name");
+        }
+    }
+
+    /**
+     * The sink retries a failed write itself before its task fails: long enough that a database restart or a short
+     * network blip never fails the task (SinkSupervisor restarts it after longer outages), short enough that the
+     * blocked put() returns well within the consumer's max.poll.interval.ms (300 s), or the worker would be thrown
+     * out of its group. Debezium counts a lost connection as retriable only with connection.restart.on.errors
+     * (otherwise the flush retries never apply to an outage and the task fails at once). Read through Debezium's own
+     * config class, so a renamed option cannot be ignored silently.
+     */
+    @Test
+    void theSinkRidesOutShortOutagesOnItsOwn() {
+        for (Map<String, String> cfg : MirrorResources.resolvedConnectorConfigs(
+                "jdbc:postgresql://127.0.0.1:15432/dsync", "dsync", "dsync")) {
+            JdbcSinkConnectorConfig sink = new JdbcSinkConnectorConfig(cfg);
+            assertThat(JdbcSinkConnectorConfig.FLUSH_MAX_RETRIES).isEqualTo("flush.max.retries");
+            assertThat(JdbcSinkConnectorConfig.FLUSH_RETRY_DELAY_MS).isEqualTo("flush.retry.delay.ms");
+            assertThat(JdbcSinkConnectorConfig.CONNECTION_RESTART_ON_ERRORS).isEqualTo("connection.restart.on.errors");
+            assertThat(sink.isConnectionRestartOnErrors()).as(cfg.get("name")).isTrue();
+            Duration window = Duration.ofMillis(sink.getFlushMaxRetries() * sink.getFlushRetryDelayMs());
+            assertThat(window).as(cfg.get("name")).isEqualTo(Duration.ofSeconds(30));
+            // each attempt may also wait for the driver's connect timeout (10 s) when the host does not answer
+            Duration worstCase = window.plus(Duration.ofSeconds(10).multipliedBy(sink.getFlushMaxRetries() + 1));
+            assertThat(worstCase).as(cfg.get("name")).isLessThan(Duration.ofSeconds(300));
         }
     }
 

@@ -24,6 +24,9 @@ import java.sql.Statement;
  * LocalPostgres pg = LocalPostgres.start(dataDir.resolve("postgres"));        // port 15432
  * JdbcTarget target = pg.target();                                           // jdbc:postgresql://127.0.0.1:15432/dsync
  * ...
+ * pg.stop();                                                                 // an outage: same port and data after
+ * pg.startAgain();
+ * ...
  * pg.close();
  * }</pre>
  */
@@ -35,11 +38,12 @@ public final class LocalPostgres implements AutoCloseable {
     public static final String PASSWORD = "dsync";
 
     private final Path dataDir;
-    private final EmbeddedPostgres postgres;
+    private final int port;
+    private EmbeddedPostgres postgres;   // null while stopped
 
-    private LocalPostgres(Path dataDir, EmbeddedPostgres postgres) {
+    private LocalPostgres(Path dataDir, int port) {
         this.dataDir = dataDir;
-        this.postgres = postgres;
+        this.port = port;
     }
 
     /** Starts PostgreSQL on {@value #DEFAULT_PORT} with its data in {@code dataDir} (created if needed). */
@@ -49,24 +53,8 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** Starts PostgreSQL on {@code port} (0 = a free port) with its data in {@code dataDir} (created if needed). */
     public static LocalPostgres start(Path dataDir, int port) {
-        Path dir = dataDir.toAbsolutePath();
-        int actualPort = port == 0 ? EmbeddedKafka.freePort() : port;
-        EmbeddedPostgres pg;
-        try {
-            Files.createDirectories(dir);
-            pg = EmbeddedPostgres.builder()
-                    .setDataDirectory(dir)
-                    .setCleanDataDirectory(false)
-                    .setPort(actualPort)
-                    .setServerConfig("max_connections", "100")
-                    .setServerConfig("timezone", "UTC")
-                    .setPGStartupWait(java.time.Duration.ofSeconds(30))
-                    .start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start PostgreSQL on port " + actualPort + " with data in " + dir
-                    + " (is the port free? is another PostgreSQL using this directory?)", e);
-        }
-        LocalPostgres local = new LocalPostgres(dir, pg);
+        LocalPostgres local = new LocalPostgres(dataDir.toAbsolutePath(), port == 0 ? EmbeddedKafka.freePort() : port);
+        local.startAgain();
         try {
             local.createDatabaseAndUser();
         } catch (SQLException e) {
@@ -76,7 +64,32 @@ public final class LocalPostgres implements AutoCloseable {
         return local;
     }
 
-    private void createDatabaseAndUser() throws SQLException {
+    /**
+     * Starts the server after {@link #stop()}, on the same port and with the same data, as a database coming back
+     * after an outage does. Does nothing while it runs.
+     */
+    public synchronized LocalPostgres startAgain() {
+        if (postgres != null) {
+            return this;
+        }
+        try {
+            Files.createDirectories(dataDir);
+            postgres = EmbeddedPostgres.builder()
+                    .setDataDirectory(dataDir)
+                    .setCleanDataDirectory(false)
+                    .setPort(port)
+                    .setServerConfig("max_connections", "100")
+                    .setServerConfig("timezone", "UTC")
+                    .setPGStartupWait(java.time.Duration.ofSeconds(30))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start PostgreSQL on port " + port + " with data in " + dataDir
+                    + " (is the port free? is another PostgreSQL using this directory?)", e);
+        }
+        return this;
+    }
+
+    private synchronized void createDatabaseAndUser() throws SQLException {
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", USER)) {
                 s.execute("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
@@ -97,7 +110,7 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     public int port() {
-        return postgres.getPort();
+        return port;
     }
 
     public Path dataDir() {
@@ -123,17 +136,22 @@ public final class LocalPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port() + "/" + db + "?user=postgres";
     }
 
-    /** Stops the server (fast shutdown); the data stays in {@link #dataDir()}. */
-    @Override
-    public void close() {
+    /** Stops the server (fast shutdown); the data stays in {@link #dataDir()}. Does nothing while stopped. */
+    public synchronized void stop() {
+        if (postgres == null) {
+            return;
+        }
+        EmbeddedPostgres running = postgres;
+        postgres = null;
         try {
-            postgres.close();
+            running.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    public void stop() {
-        close();
+    @Override
+    public void close() {
+        stop();
     }
 }

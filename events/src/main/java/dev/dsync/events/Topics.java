@@ -40,10 +40,14 @@ public final class Topics {
             // the broker default (~1 MB) would refuse a 1 MiB body with its headers
             "max.message.bytes", String.valueOf(MAX_INPUT_BYTES));
 
-    /** Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them. */
+    /**
+     * Change-logs hold current state: compacted, and tombstones kept long enough for slow consumers to see them.
+     * 30 days is the longest sink (or consumer) outage we claim to survive without missing a delete: the window
+     * WorkOS's Events API keeps events for (its documented lower bound).
+     */
     public static final Map<String, String> CHANGE_LOG_CONFIG = Map.of(
             "cleanup.policy", "compact",
-            "delete.retention.ms", String.valueOf(7L * 24 * 3600 * 1000),
+            "delete.retention.ms", String.valueOf(30L * 24 * 3600 * 1000),
             "min.compaction.lag.ms", "0",
             "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
 

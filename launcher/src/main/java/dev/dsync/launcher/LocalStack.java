@@ -1,5 +1,7 @@
 package dev.dsync.launcher;
 
+import dev.dsync.connect.SinkSupervisor;
+import dev.dsync.embedded.ConnectWorker;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.embedded.JdbcTarget;
 import dev.dsync.embedded.PostgresMirror;
@@ -27,7 +29,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 /**
  * Everything {@code ./dsync up} runs, in one JVM: an in-process KRaft broker (unless
  * {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} points at a cluster), the topics, PostgreSQL with the Connect worker that
- * mirrors into it, the topology, and the gateway. Components are closed in the reverse order of their start.
+ * mirrors into it with the {@link SinkSupervisor} that restarts its failed sinks, the topology, and the gateway.
+ * Components are closed in the reverse order of their start.
  */
 final class LocalStack implements AutoCloseable {
 
@@ -44,6 +47,7 @@ final class LocalStack implements AutoCloseable {
     java.util.concurrent.CompletableFuture<org.apache.kafka.streams.KafkaStreams.State> topologyStopped() {
         return topology.stopped();
     }
+    private SinkSupervisor sinkSupervisor;
 
     static LocalStack start(LocalSettings settings, PrintStream out) throws IOException {
         LocalStack stack = new LocalStack();
@@ -77,6 +81,12 @@ final class LocalStack implements AutoCloseable {
         summary.add(row("PostgreSQL", mirror.psqlCommand() + (mirror.localPostgres().isPresent()
                 ? "  (embedded, data in " + settings.dataDir().resolve("postgres") + ")" : "  (DSYNC_JDBC_URL)")));
         summary.add(row("Kafka Connect", "http://127.0.0.1:" + mirror.worker().restPort() + "/connectors"));
+        // after the connectors are registered, and closed before the worker (the stack closes in reverse order)
+        sinkSupervisor = SinkSupervisor.start(SinkSupervisor.Settings.defaults(mirror.worker().restUrl(),
+                ConnectWorker.dsyncConnectorNames()));
+        started.push(sinkSupervisor);
+        summary.add(row("Sink supervisor", "restarts failed sink connectors (backoff 1 s doubling to 60 s); "
+                + "failures, restarts and recoveries are logged here"));
 
         out.println("Starting the topology (Kafka Streams) and its query API ...");
         LocalSecrets token = LocalSecrets.resolve(settings.env().get("DSYNC_QUERY_TOKEN"),
@@ -187,6 +197,11 @@ final class LocalStack implements AutoCloseable {
     /** The in-process broker, or empty when {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS} names an external one. */
     Optional<EmbeddedKafka> embeddedKafka() {
         return Optional.ofNullable(embeddedKafka);
+    }
+
+    /** Which sink connectors run, which failed and since when, and how often each was restarted. */
+    List<SinkSupervisor.SinkHealth> sinkHealth() {
+        return sinkSupervisor.health();
     }
 
     @Override

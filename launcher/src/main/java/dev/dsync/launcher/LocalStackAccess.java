@@ -1,8 +1,10 @@
 package dev.dsync.launcher;
 
+import dev.dsync.connect.SinkSupervisor;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** A whole local stack on free ports, for benchmarks and end-to-end tests outside this package. */
@@ -36,6 +38,11 @@ public final class LocalStackAccess implements AutoCloseable {
 
     public String queryToken() {
         return stack.queryToken();
+    }
+
+    /** The sink supervisor's health view: one entry per dsync sink connector. */
+    public List<SinkSupervisor.SinkHealth> sinkHealth() {
+        return stack.sinkHealth();
     }
 
     public String jdbcUrl() {

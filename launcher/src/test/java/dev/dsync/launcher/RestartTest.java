@@ -2,6 +2,7 @@ package dev.dsync.launcher;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.dsync.connect.SinkSupervisor;
 import dev.dsync.launcher.simulate.SimulatedDirectories.InactivePolicy;
 import dev.dsync.launcher.simulate.Simulator;
 import java.io.ByteArrayOutputStream;
@@ -57,6 +58,12 @@ class RestartTest {
             });
             System.out.printf("RestartTest: queries answered %.1f s after the restart%n",
                     (System.nanoTime() - started) / 1e9);
+            // the sink supervisor runs in `up` and sees every sink connector running
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                    assertThat(stack.sinkHealth()).hasSize(4).allSatisfy(h -> {
+                        assertThat(h.condition()).isEqualTo(SinkSupervisor.Condition.RUNNING);
+                        assertThat(h.troubleSince()).isEmpty();
+                    }));
             try (var db = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "dsync", "dsync");
                  var rs = db.createStatement().executeQuery("select count(*) from directory_users")) {
                 rs.next();
