@@ -39,6 +39,11 @@ import org.apache.kafka.connect.storage.Converter;
  * JSON for a {@code jsonb} column. Numbers keep their exact textual form (no double rounding). Fields that are not
  * designated, and values that are not JSON objects (including tombstones), pass through untouched.
  *
+ * <p>What PostgreSQL cannot store is made storable, in every field, designated or not: U+0000 in a string or an
+ * object key becomes U+FFFD (PostgreSQL {@code text} and {@code jsonb} refuse it, and the sink task would fail for
+ * good on that record), and in a designated field a number whose decimal exponent is beyond ±1000 (more than
+ * {@code numeric} reads, e.g. {@code 1e1001}) becomes the JSON string of its text ({@code "1E+1001"}).
+ *
  * <p>Every other setting ({@code schemas.enable}, {@code schema.content}, …) is passed to the wrapped
  * {@link JsonConverter}. Serialisation ({@code fromConnectData}) is plain {@link JsonConverter} behaviour.
  */
@@ -107,11 +112,16 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
     }
 
     /**
-     * Returns {@code value} with the designated fields replaced by their JSON text; returns the input itself when
-     * there is nothing to do (tombstone, no designated fields, not an object, or no designated field present).
+     * Returns {@code value} with the designated fields replaced by their JSON text and what PostgreSQL cannot hold
+     * made storable (see {@link #storable}); returns the input itself when there is nothing to do (tombstone, not
+     * an object, or no designated field present and no U+0000 anywhere).
      */
     byte[] renderJsonTextFields(byte[] value) {
-        if (value == null || fields.isEmpty()) {
+        if (value == null) {
+            return value;
+        }
+        boolean mayHoldNul = containsNulEscape(value);
+        if (fields.isEmpty() && !mayHoldNul) {
             return value;
         }
         JsonNode root;
@@ -123,20 +133,23 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
         if (!(root instanceof ObjectNode object)) {
             return value;
         }
-        boolean changed = false;
+        boolean[] changed = {false};
+        if (mayHoldNul) {
+            object = (ObjectNode) storable(object, false, changed);
+        }
         for (String field : fields) {
             JsonNode node = object.get(field);
             if (node == null || node.isNull()) {
                 continue;
             }
             try {
-                object.set(field, TextNode.valueOf(MAPPER.writeValueAsString(node)));
+                object.set(field, TextNode.valueOf(MAPPER.writeValueAsString(storable(node, true, changed))));
             } catch (JsonProcessingException e) {
                 throw new DataException("cannot render field " + field + " as JSON text", e);
             }
-            changed = true;
+            changed[0] = true;
         }
-        if (!changed) {
+        if (!changed[0]) {
             return value;
         }
         try {
@@ -144,6 +157,73 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
         } catch (JsonProcessingException e) {
             throw new DataException("cannot serialise the rewritten value", e);
         }
+    }
+
+    /** The largest decimal exponent PostgreSQL's {@code numeric} (and so {@code jsonb}) reads from text. */
+    static final int PG_MAX_EXPONENT = 1000;
+
+    /**
+     * {@code node} as PostgreSQL can store it. PostgreSQL {@code text} and {@code jsonb} cannot hold U+0000 (the
+     * write fails, and with it the sink task, for good), so it becomes U+FFFD, in values and in object keys. In a
+     * {@code jsonb} field ({@code inJsonb}), a number whose exponent {@code numeric} cannot read ({@code 1e1001})
+     * is kept as the JSON string of its text. Everything else is returned as it is.
+     */
+    static JsonNode storable(JsonNode node, boolean inJsonb, boolean[] changed) {
+        if (node.isTextual()) {
+            String text = node.textValue();
+            if (text.indexOf('\u0000') < 0) {
+                return node;
+            }
+            changed[0] = true;
+            return TextNode.valueOf(text.replace('\u0000', '\uFFFD'));
+        }
+        if (inJsonb && node.isBigDecimal()) {
+            java.math.BigDecimal d = node.decimalValue();
+            long exponent = (long) d.precision() - d.scale() - 1;
+            if (Math.abs(exponent) > PG_MAX_EXPONENT) {
+                changed[0] = true;
+                return TextNode.valueOf(d.toString());
+            }
+            return node;
+        }
+        if (node instanceof ObjectNode o) {
+            ObjectNode out = JsonNodeFactory.withExactBigDecimals(true).objectNode();
+            var it = o.fields();
+            while (it.hasNext()) {
+                var e = it.next();
+                String key = e.getKey();
+                if (key.indexOf('\u0000') >= 0) {
+                    changed[0] = true;
+                    key = key.replace('\u0000', '\uFFFD');
+                }
+                out.set(key, storable(e.getValue(), inJsonb, changed));
+            }
+            return out;
+        }
+        if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            var out = JsonNodeFactory.withExactBigDecimals(true).arrayNode(a.size());
+            for (JsonNode item : a) {
+                out.add(storable(item, inJsonb, changed));
+            }
+            return out;
+        }
+        return node;
+    }
+
+    private static final byte[] NUL_ESCAPE = "\\u0000".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** Whether the JSON text may contain U+0000: in valid JSON it can only be written as this escape. */
+    static boolean containsNulEscape(byte[] json) {
+        outer:
+        for (int i = 0; i + NUL_ESCAPE.length <= json.length; i++) {
+            for (int k = 0; k < NUL_ESCAPE.length; k++) {
+                if (json[i + k] != NUL_ESCAPE[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     @Override

@@ -163,4 +163,27 @@ class JsonTextFieldsConverterTest {
         byte[] out = c.fromConnectData("t", s.schema(), s);
         assertThat(new String(out, StandardCharsets.UTF_8)).contains("\"roles\":\"[\\\"a\\\"]\"");
     }
+
+    @Test
+    void nulCharactersBecomeReplacementCharactersEverywhere() throws Exception {
+        // PostgreSQL text and jsonb cannot hold U+0000: one such value failed the sink task for good
+        Struct s = convert(converter("custom_attributes"),
+                "{\"id\":\"u\\u0000\",\"custom_attributes\":{\"k\\u0000\":[\"v\\u0000\"]}}");
+        assertThat(s.getString("id")).isEqualTo("u\uFFFD");
+        assertThat(json(s.getString("custom_attributes"))).isEqualTo(json("{\"k\uFFFD\":[\"v\uFFFD\"]}"));
+        assertThat(s.getString("custom_attributes")).doesNotContain("\\u0000");
+        JsonTextFieldsConverter plain = converter("");
+        assertThat(convert(plain, "{\"id\":\"a\\u0000b\"}").getString("id")).isEqualTo("a\uFFFDb");
+        byte[] escapedBackslash = "{\"id\":\"a\\\\u0000\"}".getBytes(StandardCharsets.UTF_8);
+        assertThat(plain.renderJsonTextFields(escapedBackslash)).isSameAs(escapedBackslash);
+    }
+
+    @Test
+    void numbersPostgresqlCannotReadBecomeStringsInJsonFields() throws Exception {
+        Struct s = convert(converter("custom_attributes"), "{\"id\":\"u1\",\"custom_attributes\":{\"ok\":1e1000,"
+                + "\"small\":1e-1000,\"big\":1e1001,\"tiny\":-1.5e-1001,\"zero\":0e5000,\"deep\":[{\"n\":1e100000}]}}");
+        String text = s.getString("custom_attributes");
+        assertThat(text).contains("\"ok\":1E+1000", "\"small\":1E-1000", "\"big\":\"1E+1001\"",
+                "\"tiny\":\"-1.5E-1001\"", "\"n\":\"1E+100000\"", "\"zero\":\"0E+5000\"");
+    }
 }

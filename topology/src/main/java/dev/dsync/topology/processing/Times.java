@@ -23,13 +23,25 @@ final class Times {
         return fast != null ? Optional.of(fast) : EventTimes.parse(text);
     }
 
-    /** The ISO-8601 UTC form ({@code ISO_INSTANT}) of a WorkOS time, or null when it is not a time. */
+    /**
+     * The ISO-8601 UTC form ({@code ISO_INSTANT}) of a WorkOS time, or null when it is not a time or lies outside
+     * the years 0000–9999: PostgreSQL's {@code timestamptz} refuses a year such as 300000, and one such value failed
+     * the users sink for good.
+     */
     static String normalize(String text) {
         if (isCanonical(text)) {
             return text;
         }
-        return parse(text).map(EventTimes::format).orElse(null);
+        return parse(text).filter(Times::fourDigitYear).map(EventTimes::format).orElse(null);
     }
+
+    /** Between 0000-01-01 and 9999-12-31 (UTC), the years ISO-8601 writes with four digits. */
+    static boolean fourDigitYear(Instant t) {
+        return !t.isBefore(FIRST) && t.isBefore(AFTER_LAST);
+    }
+
+    private static final Instant FIRST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant AFTER_LAST = Instant.parse("+10000-01-01T00:00:00Z");
 
     /** {@code yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z]}, in UTC; null for any other shape or an invalid date. */
     static Instant fastParse(String s) {

@@ -4,7 +4,8 @@ package dev.dsync.topology.state;
  * Store keys. Every key starts with the directory id, so one directory's rows are contiguous and a cascade or a
  * paged listing is a prefix scan. The separator is the ASCII unit separator: it sorts before every printable
  * character, so {@code dir + SEP + id} orders by id within a directory and no id can be mistaken for a prefix of
- * another. Ids containing it are rejected before they reach a store.
+ * another. Ids containing it are rejected before they reach a store, and so are ids containing U+0000, which no
+ * PostgreSQL key column can hold (the mirror's sink would fail for good on it).
  */
 public final class StateKeys {
 
@@ -16,7 +17,7 @@ public final class StateKeys {
     }
 
     public static boolean isValidId(String id) {
-        return id != null && !id.isEmpty() && id.indexOf(SEP) < 0;
+        return id != null && !id.isEmpty() && id.indexOf(SEP) < 0 && id.indexOf('\u0000') < 0;
     }
 
     /** Keys of the users and groups stores. */

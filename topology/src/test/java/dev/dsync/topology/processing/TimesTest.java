@@ -43,15 +43,25 @@ class TimesTest {
             "2021-06-25T19:07:33.123456789Z", "2021-06-25T19:07:33.1234567891Z", "2021-02-30T10:00:00Z",
             "2021-06-25T19:07", "2021-06-25T19:07:33+02:00", "2021-06-25t19:07:33z", " 2021-06-25T19:07:33Z ",
             "2021-06-25T19:07:33.", "2021-06-25T24:00:00Z", "2021-06-25T19:07:60Z", "garbage", "",
-            "20210625T190733Z", "2021-06-25T19:07:33ZZ", "+12021-06-25T19:07:33Z"})
+            "20210625T190733Z", "2021-06-25T19:07:33ZZ", "+12021-06-25T19:07:33Z", "+300000-01-01T00:00:00Z",
+            "-4714-11-24T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"})
     void agreesWithEventTimesOnOddShapes(String text) {
         check(text, -1);
+    }
+
+    @org.junit.jupiter.api.Test
+    void timesPostgresqlCannotHoldAreNull() {
+        assertThat(Times.normalize("+300000-01-01T00:00:00Z")).isNull();
+        assertThat(Times.normalize("-4714-11-24T00:00:00Z")).isNull();
+        assertThat(Times.normalize("+10000-01-01T00:00:00Z")).isNull();
+        assertThat(Times.normalize("9999-12-31 23:59:59.999")).isEqualTo("9999-12-31T23:59:59.999Z");
+        assertThat(Times.normalize("0000-01-01 00:00:00")).isEqualTo("0000-01-01T00:00:00Z");
     }
 
     private static void check(String text, long seed) {
         assertThat(Times.parse(text)).as("seed %d: %s", seed, text).isEqualTo(EventTimes.parse(text));
         assertThat(Times.normalize(text)).as("seed %d: %s", seed, text)
-                .isEqualTo(EventTimes.parse(text).map(EventTimes::format).orElse(null));
+                .isEqualTo(EventTimes.parse(text).filter(Times::fourDigitYear).map(EventTimes::format).orElse(null));
     }
 
     private static String mutate(String s, Random r) {
