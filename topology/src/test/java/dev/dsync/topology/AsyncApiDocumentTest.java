@@ -113,6 +113,7 @@ class AsyncApiDocumentTest {
         }
         Set<String> written = new TreeSet<>(Topics.INPUTS);
         written.addAll(Topics.CHANGE_LOGS);
+        written.add(Topics.PROVISIONING);
         assertThat(byAddress.keySet()).isEqualTo(written);
 
         for (Map.Entry<String, JsonNode> e : byAddress.entrySet()) {
@@ -122,7 +123,10 @@ class AsyncApiDocumentTest {
             config.fields().forEachRemaining(f -> declared.put(f.getKey(), f.getValue().isArray()
                     ? stream(f.getValue()).map(JsonNode::asText).collect(Collectors.joining(","))
                     : f.getValue().asText()));
-            assertThat(declared).as(e.getKey()).isEqualTo(new TreeMap<>(Topics.configFor(e.getKey())));
+            Map<String, String> created = e.getKey().equals(Topics.PROVISIONING)
+                    ? Topics.provisioningConfig(TopologyConfig.DEFAULT_PROVISIONING_RETENTION)
+                    : Topics.configFor(e.getKey());
+            assertThat(declared).as(e.getKey()).isEqualTo(new TreeMap<>(created));
         }
     }
 

@@ -41,6 +41,9 @@ class SchemaConformanceTest {
             "dsync.group.user_added", "dsync.user.updated", "dsync.group.updated", "dsync.group.user_removed",
             "dsync.user.deleted", "dsync.group.deleted", "dsync.deleted");
     static final int HISTORIES = 40;
+    /** Every topic the topology writes. */
+    static final List<String> OUTPUTS = List.of(Topics.DIRECTORIES, Topics.USERS, Topics.GROUPS, Topics.MEMBERSHIPS,
+            Topics.DEAD_LETTERS, Topics.PROVISIONING);
 
     @TempDir
     Path dir;
@@ -94,6 +97,8 @@ class SchemaConformanceTest {
         List<String> failures = new ArrayList<>();
         Map<String, Integer> matched = new TreeMap<>();
         Set<String> reasons = new TreeSet<>();
+        Set<String> types = new TreeSet<>();
+        Set<String> sources = new TreeSet<>();
         for (InactiveUserPolicy policy : InactiveUserPolicy.values()) {
             try (Harness h = new Harness(dir.resolve(policy.name()), policy)) {
                 TestInputTopic<String, byte[]> input = h.driver.createInputTopic(Topics.EVENTS,
@@ -129,9 +134,7 @@ class SchemaConformanceTest {
                 sent.addAll(poison);
                 sent.forEach(input::pipeInput);
 
-                List<String> outputs = new ArrayList<>(Topics.CHANGE_LOGS);
-                outputs.add(Topics.DEAD_LETTERS);
-                for (String topic : outputs) {
+                for (String topic : OUTPUTS) {
                     for (Harness.Out o : h.all(topic)) {
                         var verdict = contract.judge(topic, bytes(o.key()), bytes(o.value()), o.headers());
                         if (verdict.valid()) {
@@ -140,6 +143,15 @@ class SchemaConformanceTest {
                             failures.add(o + ": " + verdict);
                         }
                     }
+                }
+                for (Harness.Out o : h.all(Topics.PROVISIONING)) {
+                    JsonNode p = json(o.value());
+                    types.add(p.path("type").asText());
+                    sources.add(p.path("cause").path("source").asText());
+                    // sorted, as documented; a schema cannot say so
+                    List<String> fields = new ArrayList<>();
+                    p.path("changed_fields").forEach(f -> fields.add(f.asText()));
+                    assertThat(fields).as(o.value()).isSorted();
                 }
                 for (Harness.Out o : h.all(Topics.MEMBERSHIPS)) {
                     // the schema says which fields; compaction needs the exact bytes too
@@ -175,9 +187,7 @@ class SchemaConformanceTest {
         assertThat(failures).isEmpty();
         // the run exercised every message of every topic the topology writes, so none of them went unchecked
         Set<String> declared = new TreeSet<>();
-        List<String> outputs = new ArrayList<>(Topics.CHANGE_LOGS);
-        outputs.add(Topics.DEAD_LETTERS);
-        for (String topic : outputs) {
+        for (String topic : OUTPUTS) {
             contract.messages(topic).keySet().forEach(m -> declared.add(topic + " " + m));
         }
         assertThat(matched.keySet()).isEqualTo(declared);
@@ -186,6 +196,50 @@ class SchemaConformanceTest {
         json(new String(AsyncApiContract.resource(AsyncApiContract.BASE + "schemas/dead-letter-headers.json"),
                 StandardCharsets.UTF_8)).at("/properties/dsync.dlq.reason/enum").forEach(n -> listed.add(n.asText()));
         assertThat(reasons).isEqualTo(listed);
+        // likewise every provisioning type, and both kinds of cause these inputs can have
+        Set<String> documentedTypes = new TreeSet<>();
+        json(new String(AsyncApiContract.resource(AsyncApiContract.BASE + "schemas/provisioning.json"),
+                StandardCharsets.UTF_8)).at("/properties/type/enum").forEach(n -> documentedTypes.add(n.asText()));
+        assertThat(types).isEqualTo(documentedTypes);
+        assertThat(sources).containsExactlyInAnyOrder("webhook", "cascade");
+    }
+
+    @Test
+    void theSchemasRefuseWhatTheFormatForbids() {
+        // the conformance check above is only as strong as the schemas: real records, each broken one way, fail
+        try (Harness h = new Harness(dir.resolve("refuse"), InactiveUserPolicy.RETAIN)) {
+            for (String type : SAMPLES) {
+                h.pipe(sample(type));
+            }
+            Harness.Out user = h.all(Topics.USERS).getFirst();
+            assertThat(contract.judge(Topics.USERS, bytes(user.key()), bytes(user.value()), null).valid()).isTrue();
+            ObjectNode value = (ObjectNode) json(user.value());
+            assertThat(refused(Topics.USERS, user.key(), value.deepCopy().without("email"))).isTrue();
+            assertThat(refused(Topics.USERS, user.key(), value.deepCopy().put("extra", 1))).isTrue();
+            assertThat(refused(Topics.USERS, user.key(),
+                    value.deepCopy().put("last_event_at", "2026-05-18 14:00:00.000"))).isTrue();
+            assertThat(refused(Topics.USERS, user.key(), value.deepCopy().put("roles", "admin"))).isTrue();
+
+            Harness.Out membership = h.all(Topics.MEMBERSHIPS).getFirst();
+            assertThat(refused(Topics.MEMBERSHIPS, "{\"user_id\":\"u\"}", json(membership.value()))).isTrue();
+
+            Harness.Out removal = h.all(Topics.PROVISIONING).stream()
+                    .filter(o -> json(o.value()).path("after").isNull()).findFirst().orElseThrow();
+            ObjectNode p = (ObjectNode) json(removal.value());
+            assertThat(refused(Topics.PROVISIONING, removal.key(), p)).isFalse();
+            assertThat(refused(Topics.PROVISIONING, removal.key(), p.deepCopy().put("type", "user.provisioned")))
+                    .isTrue();
+            assertThat(refused(Topics.PROVISIONING, removal.key(), p.deepCopy().put("id", "prov_1"))).isTrue();
+            ObjectNode wrongKind = p.deepCopy();
+            ((ObjectNode) wrongKind.get("entity")).put("kind", "directory").remove(List.of("group_id", "user_id"));
+            ((ObjectNode) wrongKind.get("entity")).put("id", "directory_x");
+            wrongKind.set("before", json(user.value()));
+            assertThat(refused(Topics.PROVISIONING, removal.key(), wrongKind)).isTrue();
+        }
+    }
+
+    private boolean refused(String topic, String key, JsonNode value) {
+        return !contract.judge(topic, bytes(key), utf8(value.toString()), null).valid();
     }
 
     /** One input for each dead-letter reason, each marked with its own event id header so its letter is found. */
