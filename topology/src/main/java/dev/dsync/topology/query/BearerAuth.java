@@ -11,13 +11,18 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 
 /**
- * Requires {@code Authorization: Bearer <token>} on every {@code /v1} call but the OpenAPI document. The presented
- * and expected tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}: constant time, and the
- * token's length doesn't leak either.
+ * Requires {@code Authorization: Bearer <token>} on every {@code /v1} call but the published contracts: the OpenAPI
+ * and AsyncAPI documents and the JSON Schemas the latter references (they describe data and hold none, and tools
+ * resolve the schema references without credentials). The presented and expected tokens are compared as SHA-256
+ * digests with {@link MessageDigest#isEqual}: constant time, and the token's length doesn't leak either.
  */
 final class BearerAuth implements Filter {
 
     static final String OPENAPI_PATH = "/v1/openapi.yaml";
+    static final String ASYNCAPI_PATH = "/v1/asyncapi.yaml";
+    static final String SCHEMAS_PREFIX = "/v1/schemas/";
+    private static final java.util.regex.Pattern SCHEMA_NAME =
+            java.util.regex.Pattern.compile("[a-z0-9][a-z0-9-]*\\.json");
 
     private final byte[] expected;
     private final QueryMetrics metrics;
@@ -32,7 +37,7 @@ final class BearerAuth implements Filter {
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
         boolean guarded = path.equals("/v1") || path.startsWith("/v1/");
-        if (expected == null || !guarded || path.equals(OPENAPI_PATH)) {
+        if (expected == null || !guarded || isPublic(path)) {
             chain.proceed();
             return;
         }
@@ -46,6 +51,16 @@ final class BearerAuth implements Filter {
                 .header(HeaderNames.CONTENT_TYPE, "application/json")
                 .send(Json.error("unauthorized", "a valid 'Authorization: Bearer <token>' header is required"));
         metrics.request("(any)", "client", 401, false, System.nanoTime() - start);
+    }
+
+    /** The contract documents; a schema path is public only when it names a schema file and nothing else. */
+    static boolean isPublic(String path) {
+        return path.equals(OPENAPI_PATH) || path.equals(ASYNCAPI_PATH)
+                || (path.startsWith(SCHEMAS_PREFIX) && isSchemaName(path.substring(SCHEMAS_PREFIX.length())));
+    }
+
+    static boolean isSchemaName(String name) {
+        return name != null && SCHEMA_NAME.matcher(name).matches();
     }
 
     boolean accepts(String authorization) {

@@ -7,25 +7,38 @@ import io.helidon.webserver.http.HttpService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.kafka.streams.KafkaStreams;
 
-/** Liveness, readiness (the Streams client is RUNNING), Prometheus metrics and the API's OpenAPI document. */
+/**
+ * Liveness, readiness (the Streams client is RUNNING), Prometheus metrics, the API's OpenAPI document and the
+ * topics' AsyncAPI document with the JSON Schemas it references.
+ */
 final class OperationsService implements HttpService {
 
     private final Supplier<KafkaStreams.State> state;
     private final QueryMetrics metrics;
     private final byte[] openApi;
+    private final byte[] asyncApi;
+    /** Schemas by file name, read on first request: the set is whatever the build put beside asyncapi.yaml. */
+    private final Map<String, Optional<byte[]>> schemas = new ConcurrentHashMap<>();
 
     /** {@code state} returns null until a topology is attached. */
     OperationsService(Supplier<KafkaStreams.State> state, QueryMetrics metrics) {
         this.state = state;
         this.metrics = metrics;
-        try (InputStream in = OperationsService.class.getResourceAsStream("openapi.yaml")) {
-            if (in == null) {
-                throw new IllegalStateException("openapi.yaml is missing from the classpath");
-            }
-            this.openApi = in.readAllBytes();
+        this.openApi = resource("openapi.yaml").orElseThrow(
+                () -> new IllegalStateException("openapi.yaml is missing from the classpath"));
+        this.asyncApi = resource("asyncapi.yaml").orElseThrow(
+                () -> new IllegalStateException("asyncapi.yaml is missing from the classpath"));
+    }
+
+    private static Optional<byte[]> resource(String name) {
+        try (InputStream in = OperationsService.class.getResourceAsStream(name)) {
+            return in == null ? Optional.empty() : Optional.of(in.readAllBytes());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -55,6 +68,23 @@ final class OperationsService implements HttpService {
                         .send(metrics.scrape()))
                 .get(BearerAuth.OPENAPI_PATH, (req, res) -> res
                         .header(HeaderNames.CONTENT_TYPE, "application/yaml")
-                        .send(openApi));
+                        .send(openApi))
+                .get(BearerAuth.ASYNCAPI_PATH, (req, res) -> res
+                        .header(HeaderNames.CONTENT_TYPE, "application/yaml")
+                        .send(asyncApi))
+                .get(BearerAuth.SCHEMAS_PREFIX + "{name}", (req, res) -> {
+                    String name = req.path().pathParameters().get("name");
+                    // only plain file names reach the classpath: no path can climb out of the schemas folder
+                    Optional<byte[]> schema = BearerAuth.isSchemaName(name)
+                            ? schemas.computeIfAbsent(name, n -> resource("schemas/" + n))
+                            : Optional.empty();
+                    if (schema.isEmpty()) {
+                        res.status(Status.NOT_FOUND_404)
+                                .header(HeaderNames.CONTENT_TYPE, "application/json")
+                                .send(Json.error("not_found", "no such schema"));
+                        return;
+                    }
+                    res.header(HeaderNames.CONTENT_TYPE, "application/schema+json").send(schema.get());
+                });
     }
 }
