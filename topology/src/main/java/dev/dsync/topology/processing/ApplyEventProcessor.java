@@ -70,11 +70,18 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     public void process(Record<String, DsyncEvent> record) {
         inputTimestamp = record.timestamp();
         cause = record.value();
-        Header source = record.headers().lastHeader(SOURCE_HEADER);
-        causeSource = source == null || source.value() == null ? DEFAULT_SOURCE
-                : new String(source.value(), StandardCharsets.UTF_8);
+        causeSource = source(record.headers().lastHeader(SOURCE_HEADER));
         metrics.increment(state.apply(record.value()) ? APPLIED : STALE);
     }
+
+    /** The contract's sources; anything else (a record re-produced by hand, say) counts as a webhook. */
+    static String source(Header header) {
+        String s = header == null || header.value() == null ? DEFAULT_SOURCE
+                : new String(header.value(), StandardCharsets.UTF_8);
+        return SOURCES.contains(s) ? s : DEFAULT_SOURCE;
+    }
+
+    static final java.util.Set<String> SOURCES = java.util.Set.of("webhook", "events-api", "reconciliation");
 
     private void emit(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
         context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
