@@ -68,7 +68,8 @@ class TopologyConfigTest {
         assertThat(d.subtopologies().iterator().next().nodes()).extracting(TopologyDescription.Node::name)
                 .containsExactlyInAnyOrder(DsyncTopology.SOURCE, DsyncTopology.PARSE, DsyncTopology.DEDUPE,
                         DsyncTopology.APPLY, DsyncTopology.DEAD_LETTER_SINK, DsyncTopology.DIRECTORIES_SINK,
-                        DsyncTopology.USERS_SINK, DsyncTopology.GROUPS_SINK, DsyncTopology.MEMBERSHIPS_SINK);
+                        DsyncTopology.USERS_SINK, DsyncTopology.GROUPS_SINK, DsyncTopology.MEMBERSHIPS_SINK,
+                        DsyncTopology.PROVISIONING_SINK);
     }
 
     @Test

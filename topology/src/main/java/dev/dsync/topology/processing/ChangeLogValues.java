@@ -123,27 +123,37 @@ public final class ChangeLogValues {
         if (roles == null || !roles.isArray()) {
             return NODES.nullNode();
         }
-        ArrayNode out = NODES.arrayNode();
+        java.util.TreeSet<String> slugs = new java.util.TreeSet<>();
         for (JsonNode role : roles) {
             String slug = slug(role);
             if (slug != null) {
-                out.add(slug);
+                slugs.add(slug);
             }
         }
-        return out;
+        return sorted(slugs);
     }
 
     private static JsonNode domains(JsonNode domains) {
         if (domains == null || !domains.isArray()) {
             return NODES.nullNode();
         }
-        ArrayNode out = NODES.arrayNode();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
         for (JsonNode d : domains) {
             String domain = d.isTextual() ? d.asText() : text(d, "domain");
             if (domain != null) {
-                out.add(domain);
+                names.add(domain);
             }
         }
+        return sorted(names);
+    }
+
+    /**
+     * Roles and domains are sets: rendered sorted and without repeats, so an event that only reorders them changes
+     * no value, and a value changes exactly when a consumer can see a difference.
+     */
+    private static ArrayNode sorted(java.util.SortedSet<String> items) {
+        ArrayNode out = NODES.arrayNode();
+        items.forEach(out::add);
         return out;
     }
 
