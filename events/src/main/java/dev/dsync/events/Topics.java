@@ -23,6 +23,9 @@ public final class Topics {
     public static final String GROUPS = "dsync.groups";
     public static final String MEMBERSHIPS = "dsync.group_memberships";
 
+    /** What changed, in order, with before and after (docs/change-log-format.md). Not compacted. */
+    public static final String PROVISIONING = "dsync.provisioning";
+
     public static final List<String> INPUTS = List.of(EVENTS, OTHER_EVENTS, DEAD_LETTERS);
     public static final List<String> CHANGE_LOGS = List.of(DIRECTORIES, USERS, GROUPS, MEMBERSHIPS);
 
@@ -58,17 +61,31 @@ public final class Topics {
         return CHANGE_LOGS.contains(topic) ? CHANGE_LOG_CONFIG : INPUT_CONFIG;
     }
 
+    /** The provisioning topic: a stream of changes kept for {@code retention}. */
+    public static Map<String, String> provisioningConfig(java.time.Duration retention) {
+        return Map.of(
+                "cleanup.policy", "delete",
+                "retention.ms", String.valueOf(retention.toMillis()),
+                "max.message.bytes", String.valueOf(MAX_RECORD_BYTES));
+    }
+
     /**
      * Creates those of {@code names} that do not exist yet, with the configuration the contract gives them.
      * Existing topics are left as they are; a concurrent creation by another instance is not an error. An empty
      * replication factor leaves it to the broker's default.
      */
     public static void ensure(Admin admin, Collection<String> names, int partitions, Optional<Short> replicationFactor) {
+        ensure(admin, names, partitions, replicationFactor, Topics::configFor);
+    }
+
+    /** {@link #ensure(Admin, Collection, int, Optional)} with each topic's configuration from {@code configs}. */
+    public static void ensure(Admin admin, Collection<String> names, int partitions, Optional<Short> replicationFactor,
+                              java.util.function.Function<String, Map<String, String>> configs) {
         try {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = names.stream()
                     .filter(n -> !existing.contains(n))
-                    .map(n -> new NewTopic(n, Optional.of(partitions), replicationFactor).configs(configFor(n)))
+                    .map(n -> new NewTopic(n, Optional.of(partitions), replicationFactor).configs(configs.apply(n)))
                     .toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);

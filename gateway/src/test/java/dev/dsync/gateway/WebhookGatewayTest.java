@@ -70,7 +70,8 @@ class WebhookGatewayTest {
         assertThat(record.key()).isEqualTo("directory_accept");
         assertThat(record.value()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
         Map<String, String> headers = headers(record);
-        assertThat(headers).containsEntry("workos-event-id", id).containsEntry("workos-event-type", "dsync.user.created");
+        assertThat(headers).containsEntry("workos-event-id", id).containsEntry("workos-event-type", "dsync.user.created")
+                .containsEntry("dsync-source", "webhook");
         assertThat(Long.parseLong(headers.get("workos-signature-timestamp")))
                 .isCloseTo(System.currentTimeMillis(), org.assertj.core.data.Offset.offset(60_000L));
         assertThat(Long.parseLong(headers.get("dsync-received-at")))

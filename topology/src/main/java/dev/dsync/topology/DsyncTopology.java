@@ -27,7 +27,8 @@ import org.apache.kafka.streams.state.Stores;
  *  workos.dsync.events ─► parse-event ─┬─► dedupe-event ─► apply-event ─┬─► dsync.directories
  *                                      │   [seen-events]   [directories, ├─► dsync.users
  *                                      │                    users, groups,├─► dsync.groups
- *                                      │                    memberships,  └─► dsync.group_memberships
+ *                                      │                    memberships,  ├─► dsync.group_memberships
+ *                                      │                                  └─► dsync.provisioning
  *                                      │                    memberships-by-user, tombstone-expiry,
  *                                      │                    purge-horizons]
  *                                      └─► workos.dsync.events.dlq
@@ -48,6 +49,7 @@ public final class DsyncTopology {
     public static final String USERS_SINK = "users-changelog";
     public static final String GROUPS_SINK = "groups-changelog";
     public static final String MEMBERSHIPS_SINK = "memberships-changelog";
+    public static final String PROVISIONING_SINK = "provisioning-events";
 
     /** Key: directory id. */
     public static final String DIRECTORIES_STORE = "directories";
@@ -93,8 +95,9 @@ public final class DsyncTopology {
                 ChangeLog.Topic.USERS, USERS_SINK,
                 ChangeLog.Topic.GROUPS, GROUPS_SINK,
                 ChangeLog.Topic.MEMBERSHIPS, MEMBERSHIPS_SINK);
+        String provisioning = config.provisioning() ? PROVISIONING_SINK : null;
         t.addProcessor(APPLY, () -> new ApplyEventProcessor(stores, sinks, config.inactiveUsers(), retention,
-                config.purgeInterval(), metrics), DEDUPE);
+                config.purgeInterval(), metrics, provisioning), DEDUPE);
 
         t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()), DEDUPE);
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
@@ -111,6 +114,9 @@ public final class DsyncTopology {
         t.addSink(USERS_SINK, Topics.USERS, bytes, bytes, APPLY);
         t.addSink(GROUPS_SINK, Topics.GROUPS, bytes, bytes, APPLY);
         t.addSink(MEMBERSHIPS_SINK, Topics.MEMBERSHIPS, bytes, bytes, APPLY);
+        if (config.provisioning()) {
+            t.addSink(PROVISIONING_SINK, Topics.PROVISIONING, bytes, bytes, APPLY);
+        }
         return t;
     }
 

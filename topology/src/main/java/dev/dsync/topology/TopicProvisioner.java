@@ -36,7 +36,12 @@ public final class TopicProvisioner {
             }
             List<String> wanted = new ArrayList<>(List.of(events, Topics.DEAD_LETTERS));
             wanted.addAll(Topics.CHANGE_LOGS);
-            Topics.ensure(admin, wanted, partitions, Optional.empty());
+            if (config.provisioning()) {
+                wanted.add(Topics.PROVISIONING);
+            }
+            Map<String, String> provisioning = Topics.provisioningConfig(config.provisioningRetention());
+            Topics.ensure(admin, wanted, partitions, Optional.empty(),
+                    n -> n.equals(Topics.PROVISIONING) ? provisioning : Topics.configFor(n));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);

@@ -20,6 +20,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param topicPartitions    partitions of the topics this application creates when they are missing
  * @param streamsOverrides   extra Kafka Streams properties, applied last (tests and benchmarks)
  * @param eventsTopic        the input topic ({@code DSYNC_EVENTS_TOPIC}, the same setting the gateway writes to)
+ * @param provisioning       whether to write {@code dsync.provisioning} ({@code DSYNC_PROVISIONING}, on by default)
+ * @param provisioningRetention how long {@code dsync.provisioning} keeps records, when this application creates it
  */
 public record TopologyConfig(
         String bootstrapServers,
@@ -34,12 +36,15 @@ public record TopologyConfig(
         Duration commitInterval,
         int topicPartitions,
         Map<String, String> streamsOverrides,
-        String eventsTopic) {
+        String eventsTopic,
+        boolean provisioning,
+        Duration provisioningRetention) {
 
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
     public static final String DEFAULT_APPLICATION_ID = "dsync-topology";
     /** Longer than WorkOS's three days of webhook retries, so no stale retry can outlive the marker that stops it. */
     public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofDays(4);
+    public static final Duration DEFAULT_PROVISIONING_RETENTION = Duration.ofDays(30);
 
     public TopologyConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -62,6 +67,12 @@ public record TopologyConfig(
         streamsOverrides = Map.copyOf(streamsOverrides == null ? Map.of() : streamsOverrides);
         if (eventsTopic == null || eventsTopic.isBlank()) {
             eventsTopic = Topics.EVENTS;
+        }
+        if (provisioningRetention == null) {
+            provisioningRetention = DEFAULT_PROVISIONING_RETENTION;
+        }
+        if (provisioningRetention.isNegative() || provisioningRetention.isZero()) {
+            throw new IllegalArgumentException("DSYNC_PROVISIONING_RETENTION must be positive");
         }
     }
 
@@ -96,7 +107,17 @@ public record TopologyConfig(
                 Env.duration(env, "DSYNC_COMMIT_INTERVAL", null),
                 Env.integer(env, "DSYNC_TOPIC_PARTITIONS", 3),
                 streamsOverrides(env),
-                Env.get(env, "DSYNC_EVENTS_TOPIC", Topics.EVENTS));
+                Env.get(env, "DSYNC_EVENTS_TOPIC", Topics.EVENTS),
+                onOff(Env.get(env, "DSYNC_PROVISIONING", "on"), "DSYNC_PROVISIONING"),
+                Env.duration(env, "DSYNC_PROVISIONING_RETENTION", DEFAULT_PROVISIONING_RETENTION));
+    }
+
+    private static boolean onOff(String value, String name) {
+        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on", "true" -> true;
+            case "off", "false" -> false;
+            default -> throw new IllegalArgumentException(name + " must be on or off, not '" + value + "'");
+        };
     }
 
     private static Map<String, String> streamsOverrides(Map<String, String> env) {
@@ -145,62 +166,68 @@ public record TopologyConfig(
     public TopologyConfig withBootstrapServers(String v) {
         return new TopologyConfig(v, applicationId, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withApplicationId(String v) {
         return new TopologyConfig(bootstrapServers, v, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withStateDir(Path v) {
         return new TopologyConfig(bootstrapServers, applicationId, v, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides, eventsTopic);
+                topicPartitions, streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withInactiveUsers(InactiveUserPolicy v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, v, tombstoneRetention, purgeInterval,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     /** Also resets the purge interval to its default for the new retention. */
     public TopologyConfig withTombstoneRetention(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, v, null,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withPurgeInterval(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention, v,
                 processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withApplicationServer(String v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, v, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withCommitInterval(Duration v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, v, topicPartitions,
-                streamsOverrides, eventsTopic);
+                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withStreamsOverrides(Map<String, String> v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, v, eventsTopic);
+                topicPartitions, v, eventsTopic, provisioning, provisioningRetention);
     }
 
     public TopologyConfig withEventsTopic(String v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides, v);
+                topicPartitions, streamsOverrides, v, provisioning, provisioningRetention);
+    }
+
+    public TopologyConfig withProvisioning(boolean v) {
+        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
+                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
+                topicPartitions, streamsOverrides, eventsTopic, v, provisioningRetention);
     }
 
 }

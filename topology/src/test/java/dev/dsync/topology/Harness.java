@@ -47,7 +47,7 @@ public final class Harness implements AutoCloseable {
                 TestEvents.BASE);
         input = driver.createInputTopic(Topics.EVENTS, new StringSerializer(), new ByteArraySerializer());
         for (String topic : List.of(Topics.DIRECTORIES, Topics.USERS, Topics.GROUPS, Topics.MEMBERSHIPS,
-                Topics.DEAD_LETTERS)) {
+                Topics.DEAD_LETTERS, Topics.PROVISIONING)) {
             outputs.put(topic, driver.createOutputTopic(topic, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer()));
             seen.put(topic, new ArrayList<>());
@@ -63,13 +63,15 @@ public final class Harness implements AutoCloseable {
 
     /** Pipes an event keyed by its directory id, as the gateway does. */
     public Harness pipe(String json) {
-        String key;
+        return pipe(directoryOf(json), json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String directoryOf(String json) {
         try {
-            key = EventParser.parse(json.getBytes(StandardCharsets.UTF_8)).directoryId().orElse(null);
+            return EventParser.parse(json.getBytes(StandardCharsets.UTF_8)).directoryId().orElse(null);
         } catch (EventParser.InvalidEventException e) {
-            key = null;
+            return null;
         }
-        return pipe(key, json.getBytes(StandardCharsets.UTF_8));
     }
 
     public Harness pipe(String key, byte[] value) {
@@ -79,6 +81,16 @@ public final class Harness implements AutoCloseable {
     /** Pipes a record whose Kafka timestamp (the gateway's receive time) is {@code receivedAt}. */
     public Harness pipe(String key, byte[] value, Instant receivedAt) {
         input.pipeInput(new TestRecord<>(key, value, receivedAt));
+        drain();
+        return this;
+    }
+
+    /** Pipes a record with the given {@code dsync-source} header, as the Events API poller would. */
+    public Harness pipeFrom(String source, String json) {
+        String key = directoryOf(json);
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders()
+                .add("dsync-source", source.getBytes(StandardCharsets.UTF_8));
+        input.pipeInput(new TestRecord<>(key, json.getBytes(StandardCharsets.UTF_8), headers, RECEIVED_AT));
         drain();
         return this;
     }

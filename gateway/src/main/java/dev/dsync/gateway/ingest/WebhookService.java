@@ -41,6 +41,8 @@ public final class WebhookService implements HttpService {
     public static final String HEADER_EVENT_TYPE = "workos-event-type";
     public static final String HEADER_SIGNATURE_TIMESTAMP = "workos-signature-timestamp";
     public static final String HEADER_RECEIVED_AT = "dsync-received-at";
+    /** Where the event came from: this gateway says {@code webhook}; the Events API poller {@code events-api}. */
+    public static final String HEADER_SOURCE = "dsync-source";
 
     private static final System.Logger LOG = System.getLogger(WebhookService.class.getName());
     private static final HeaderName SIGNATURE = HeaderNames.create("WorkOS-Signature");
@@ -128,7 +130,8 @@ public final class WebhookService implements HttpService {
                 .add(HEADER_EVENT_ID, utf8(event.id()))
                 .add(HEADER_EVENT_TYPE, utf8(event.type()))
                 .add(HEADER_SIGNATURE_TIMESTAMP, utf8(Long.toString(signedAt)))
-                .add(HEADER_RECEIVED_AT, utf8(Long.toString(receivedAt)));
+                .add(HEADER_RECEIVED_AT, utf8(Long.toString(receivedAt)))
+                .add(HEADER_SOURCE, utf8("webhook"));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, key, body, headers);
 
         long started = System.nanoTime();

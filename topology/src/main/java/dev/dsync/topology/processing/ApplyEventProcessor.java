@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -16,6 +17,10 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /** Applies events to the directory state and forwards the resulting change-log records to their sinks. */
 public final class ApplyEventProcessor implements Processor<String, DsyncEvent, byte[], byte[]> {
+
+    /** Input header naming where an event came from: webhook, events-api or reconciliation. */
+    public static final String SOURCE_HEADER = "dsync-source";
+    static final String DEFAULT_SOURCE = "webhook";
 
     /** Names of the stores this processor is connected to. */
     public record Stores(String directories, String users, String groups, String memberships,
@@ -28,25 +33,33 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     private final Duration retention;
     private final Duration purgeInterval;
     private final TopologyMetrics metrics;
+    /** Null when provisioning records are off. */
+    private final String provisioningSink;
+    private final ProvisioningRecords provisioning = new ProvisioningRecords();
     private DirectoryState state;
+    private ProcessorContext<byte[], byte[]> context;
+    /** The event being applied, which every change it makes is attributed to. */
+    private DsyncEvent cause;
+    private String causeSource;
     /** The timestamp of the record being applied, which every record it emits carries. */
     private long inputTimestamp;
 
     public ApplyEventProcessor(Stores stores, Map<ChangeLog.Topic, String> sinks, InactiveUserPolicy inactiveUsers,
-                               Duration retention, Duration purgeInterval, TopologyMetrics metrics) {
+                               Duration retention, Duration purgeInterval, TopologyMetrics metrics,
+                               String provisioningSink) {
         this.stores = stores;
         this.sinks = new EnumMap<>(sinks);
         this.inactiveUsers = inactiveUsers;
         this.retention = retention;
         this.purgeInterval = purgeInterval;
         this.metrics = metrics;
+        this.provisioningSink = provisioningSink;
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
-        ChangeLog changeLog = (topic, key, value) -> context.forward(
-                new Record<>(key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), inputTimestamp),
-                sinks.get(topic));
+        this.context = context;
+        ChangeLog changeLog = this::emit;
         DirectoryStores opened = DirectoryStores.open(context, stores);
         state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
         TombstonePurger purger = new TombstonePurger(opened, retention, metrics);
@@ -56,6 +69,23 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     @Override
     public void process(Record<String, DsyncEvent> record) {
         inputTimestamp = record.timestamp();
+        cause = record.value();
+        Header source = record.headers().lastHeader(SOURCE_HEADER);
+        causeSource = source == null || source.value() == null ? DEFAULT_SOURCE
+                : new String(source.value(), StandardCharsets.UTF_8);
         metrics.increment(state.apply(record.value()) ? APPLIED : STALE);
+    }
+
+    private void emit(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
+        context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
+                inputTimestamp), sinks.get(topic));
+        if (provisioningSink != null) {
+            String value = provisioning.render(topic, key, before, after, cascade, cause.meta(), causeSource,
+                    context.currentSystemTimeMs());
+            if (value != null) {
+                context.forward(new Record<>(cause.meta().directoryId().getBytes(StandardCharsets.UTF_8),
+                        value.getBytes(StandardCharsets.UTF_8), inputTimestamp), provisioningSink);
+            }
+        }
     }
 }

@@ -199,7 +199,7 @@ public final class DirectoryState {
             membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
         }
         emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(e.groupId(), e.userId()),
-                MembershipRecord.rendered(current), MembershipRecord.rendered(next));
+                MembershipRecord.rendered(current), MembershipRecord.rendered(next), false);
         return true;
     }
 
@@ -222,7 +222,7 @@ public final class DirectoryState {
             EntityRecord r = row.value;
             if (!r.version().eventKey().isAfter(barrier)) {
                 store.delete(row.key);
-                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null);
+                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null, true);
             } else if (r.barrier() != null && !r.barrier().isAfter(barrier)) {
                 // The directory's barrier now covers it; keeping the older one would only make stores differ
                 // between delivery orders.
@@ -255,7 +255,7 @@ public final class DirectoryState {
         memberships.delete(StateKeys.membership(dir, groupId, userId));
         membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
         emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(groupId, userId),
-                current.value(), null);
+                current.value(), null, true);
     }
 
     private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next) {
@@ -265,12 +265,13 @@ public final class DirectoryState {
             case GROUP -> groups;
         };
         store.put(storeKey, next);
-        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next));
+        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next),
+                false);
     }
 
-    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after) {
+    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
         if (!Objects.equals(before, after)) {
-            changeLog.emit(topic, key, after);
+            changeLog.emit(topic, key, before, after, cascade);
             metrics.increment(EMITTED);
         }
     }

@@ -31,8 +31,12 @@ public final class EventInterpreter {
     public record Rejected(String reason) implements Result {
     }
 
-    /** The largest change-log value the topology writes; see {@link dev.dsync.events.Topics#MAX_RECORD_BYTES}. */
-    public static final int MAX_VALUE_BYTES = dev.dsync.events.Topics.MAX_RECORD_BYTES - 64 * 1024;
+    /**
+     * The largest change-log value the topology writes: a provisioning record holds two of them (before and after)
+     * and must still fit {@link dev.dsync.events.Topics#MAX_RECORD_BYTES}. Any value rendered from an input the
+     * input topic accepts (2 MiB) is smaller.
+     */
+    public static final int MAX_VALUE_BYTES = dev.dsync.events.Topics.MAX_RECORD_BYTES / 2 - 64 * 1024;
 
     private EventInterpreter() {
     }

@@ -53,7 +53,9 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
         EventInterpreter.Result result = EventInterpreter.interpret(key, record.value());
         switch (result) {
             case EventInterpreter.Accepted a ->
-                    context.forward(new Record<Object, Object>(key, a.event(), outputTimestamp(record)), next);
+                    // the input's headers go along: they say where the event came from (dsync-source)
+                    context.forward(new Record<Object, Object>(key, a.event(), outputTimestamp(record),
+                            record.headers()), next);
             case EventInterpreter.Unknown u -> {
                 metrics.increment(UNKNOWN_TYPE);
                 LOG.debug("skipping event of unknown type {}", u.type());

@@ -77,14 +77,19 @@ public final class TopologyBenchmark {
             long expectedChanges = events;
             List<Result> pass = new ArrayList<>();
             List<Result> topo = new ArrayList<>();
+            List<Result> noProvisioning = new ArrayList<>();
             for (int run = 1; run <= runs; run++) {
                 Result p = runPassThrough(kafka, work.resolve("pass-" + run), "bench-pass-" + run, events);
                 System.out.printf("run %d  pass-through: %s%n", run, p.format(events));
                 pass.add(p);
                 Result t = runTopology(kafka, work.resolve("topo-" + run), "bench-topology-" + run,
-                        expectedChanges);
+                        expectedChanges, true);
                 System.out.printf("run %d  topology:     %s%n", run, t.format(events));
                 topo.add(t);
+                Result n = runTopology(kafka, work.resolve("topo-np-" + run), "bench-topology-np-" + run,
+                        expectedChanges, false);
+                System.out.printf("run %d  topology without provisioning: %s%n", run, n.format(events));
+                noProvisioning.add(n);
             }
             double passRate = median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
             double topoRate = median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
@@ -93,6 +98,9 @@ public final class TopologyBenchmark {
             System.out.printf("median topology:     %.0f events/s, %.1f s from start() to the last change-log "
                     + "record committed%n", topoRate, topoTotal);
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
+            double npRate = median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
+            System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
+                    + "of throughput (goal <= 15%%)%n", npRate, 100 * (1 - topoRate / npRate));
         } catch (Exception e) {
             e.printStackTrace();
             exitCode = 1;
@@ -193,12 +201,14 @@ public final class TopologyBenchmark {
         }
     }
 
-    static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected) throws Exception {
+    static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected, boolean provisioning)
+            throws Exception {
         // DSYNC_* variables (for example DSYNC_COMMIT_INTERVAL) apply, as in production
         TopologyConfig config = TopologyConfig.fromEnv()
                 .withBootstrapServers(kafka.bootstrapServers())
                 .withApplicationId(appId)
-                .withStateDir(stateDir);
+                .withStateDir(stateDir)
+                .withProvisioning(provisioning);
         try (CommittedCounter counter = new CommittedCounter(kafka, Topics.CHANGE_LOGS)) {
             long start = System.nanoTime();
             DsyncStreams topology = DsyncStreams.start(config);
