@@ -126,23 +126,48 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Creates the topics and returns once every partition has a leader. Producing to a topic created a moment ago
-     * otherwise meets NOT_LEADER_OR_FOLLOWER, and the idempotent producer's retries of those batches were seen to
-     * end in OutOfOrderSequenceException loops on this broker (an input that never fully arrived).
+     * Creates the topics and returns once every partition's leader serves requests. Producing to a topic created a
+     * moment ago otherwise meets NOT_LEADER_OR_FOLLOWER: the metadata (what describeTopics reports) names this broker
+     * as leader a little before its replica manager has made itself leader. An idempotent producer with several
+     * requests in flight then has its first batch refused while the later ones are appended, and the retried first
+     * batch fails with OutOfOrderSequenceException until it expires: records lost or, after an epoch bump,
+     * reordered. Seen here: {@code Out of order sequence number for producer 0 at offset 96 in partition
+     * workos.dsync.events-1: 0 (incoming seq. number), 121 (current end sequence number)}, then
+     * {@code Expiring 26 record(s) for workos.dsync.events-1}. A ListOffsets request is answered only by the
+     * partition's serving leader, so a successful one for every partition is the signal.
      */
     public void createTopics(Collection<String> names, int partitions) {
         try (Admin admin = admin()) {
             Topics.ensure(admin, names, partitions, java.util.Optional.of((short) 1));
             long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
-            while (!allPartitionsLed(admin, names)) {
+            while (!allPartitionsLed(admin, names) || !allLeadersServe(admin, names)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("topics " + names + " have partitions without a leader after 30 s");
+                    throw new IllegalStateException("topics " + names + " have partitions without a serving leader"
+                            + " after 30 s");
                 }
                 Thread.sleep(50);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for topic leaders", e);
+        }
+    }
+
+    private static boolean allLeadersServe(Admin admin, Collection<String> names) {
+        try {
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> all =
+                    new java.util.HashMap<>();
+            admin.describeTopics(names).allTopicNames().get(10, java.util.concurrent.TimeUnit.SECONDS).values()
+                    .forEach(t -> t.partitions().forEach(p -> all.put(
+                            new org.apache.kafka.common.TopicPartition(t.name(), p.partition()),
+                            org.apache.kafka.clients.admin.OffsetSpec.latest())));
+            admin.listOffsets(all).all().get(10, java.util.concurrent.TimeUnit.SECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false; // a leader that does not serve yet
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

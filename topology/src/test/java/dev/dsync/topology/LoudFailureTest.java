@@ -118,21 +118,8 @@ class LoudFailureTest {
     }
 
     Process startTopologyMain(EmbeddedKafka kafka, Path log) throws Exception {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx256m",
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", classpath, TopologyMain.class.getName());
-        Map<String, String> env = pb.environment();
-        env.put("DSYNC_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
-        env.put("DSYNC_APPLICATION_ID", "dsync-loud-test-main");
-        env.put("DSYNC_STATE_DIR", tmp.resolve("state-main").toString());
-        env.put("DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS", "6000");
-        env.put("DSYNC_STREAMS_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000");
-        env.put("DSYNC_QUERY_AUTH", "disabled");
-        env.put("DSYNC_QUERY_HOST", "127.0.0.1");
-        env.put("DSYNC_QUERY_PORT", Integer.toString(EmbeddedKafka.freePort()));
-        pb.redirectErrorStream(true).redirectOutput(log.toFile());
-        return pb.start();
+        return TopologyProcess.start(kafka, Map.of("DSYNC_APPLICATION_ID", "dsync-loud-test-main",
+                "DSYNC_STATE_DIR", tmp.resolve("state-main").toString()), List.of("-Xmx256m"), log);
     }
 
     HttpResponse<String> get(String url) throws Exception {
