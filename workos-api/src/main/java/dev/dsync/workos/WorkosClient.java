@@ -118,6 +118,8 @@ public final class WorkosClient {
     private final Object lock = new Object();
     /** No request is sent before this {@link System#nanoTime()}: set by 429s, failures and auth refusals. */
     private long notBefore = System.nanoTime();
+    /** Why {@link #notBefore} is where it is, for the exception a caller gets when it cannot wait that long. */
+    private String gateReason = "";
     private int consecutiveFailures;
     private Status status = Status.ok();
 
@@ -169,9 +171,9 @@ public final class WorkosClient {
                 ? directoryUsersBuckets.computeIfAbsent(directoryScope(query),
                         k -> new TokenBucket(settings.directoryUsersRps(), 1))
                 : null;
-        String lastProblem = "no attempt";
+        String lastProblem = "no attempt yet";
         while (true) {
-            awaitGate(deadline, lastProblem);
+            awaitGate(deadline);
             if (!budget.acquire(deadline) || (directoryBucket != null && !directoryBucket.acquire(deadline))) {
                 throw new WorkosUnavailableException("request budget exhausted until the deadline (" + lastProblem + ")");
             }
@@ -207,10 +209,12 @@ public final class WorkosClient {
         }
     }
 
-    private void awaitGate(long deadline, String lastProblem) throws InterruptedException, WorkosUnavailableException {
+    private void awaitGate(long deadline) throws InterruptedException, WorkosUnavailableException {
         long wait;
+        String reason;
         synchronized (lock) {
             wait = notBefore - System.nanoTime();
+            reason = gateReason;
         }
         if (wait <= 0) {
             return;
@@ -218,7 +222,7 @@ public final class WorkosClient {
         if (System.nanoTime() + wait > deadline) {
             // Sleep out the caller's time, so a caller that loops on this exception cannot spin.
             TimeUnit.NANOSECONDS.sleep(Math.max(0, deadline - System.nanoTime()));
-            throw new WorkosUnavailableException("WorkOS not retried yet: " + lastProblem);
+            throw new WorkosUnavailableException("WorkOS not retried yet after: " + reason);
         }
         TimeUnit.NANOSECONDS.sleep(wait);
     }
@@ -250,6 +254,7 @@ public final class WorkosClient {
                 metrics.degraded(true);
             }
             notBefore = System.nanoTime() + settings.authRetryInterval().toNanos();
+            gateReason = reason + " (" + code + ")";
         }
     }
 
@@ -258,6 +263,7 @@ public final class WorkosClient {
             consecutiveFailures++;
             Duration delay = retryAfter.orElseGet(() -> backoff(consecutiveFailures));
             notBefore = Math.max(notBefore, System.nanoTime() + delay.toNanos());
+            gateReason = problem + " on " + endpoint;
             if (consecutiveFailures == DEGRADED_AFTER_FAILURES && !status.degraded()) {
                 LOG.log(System.Logger.Level.WARNING, "WorkOS API keeps failing ({0} times in a row, last: {1} on {2}); "
                         + "backing off, up to {3} s between attempts", consecutiveFailures, problem, endpoint,
