@@ -1,0 +1,48 @@
+package dev.dsync.workos;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EventsApiConfigTest {
+
+    @Test
+    void offWithoutAKeyOnWithOne() {
+        assertThat(EventsApiConfig.fromEnv(Map.of())).isEmpty();
+        assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "sk_test_x", "DSYNC_EVENTS_API", "off"))).isEmpty();
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("DSYNC_EVENTS_API", "on")))
+                .hasMessageContaining("WORKOS_API_KEY");
+
+        EventsApiConfig config = EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "sk_test_secret_value")).orElseThrow();
+        assertThat(config.client().baseUrl()).isEqualTo(URI.create("https://api.workos.com"));
+        assertThat(config.client().maxRps()).isEqualTo(20);
+        assertThat(config.poller().pollInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.poller().eventsTopic()).isEqualTo("workos.dsync.events");
+        assertThat(config.poller().cursorTopic()).isEqualTo("dsync.workos.cursor");
+        assertThat(config.poller().startAt()).isNull();
+        assertThat(config.toString()).doesNotContain("sk_test_secret_value");
+    }
+
+    @Test
+    void readsEverySetting() {
+        EventsApiConfig config = EventsApiConfig.fromEnv(Map.of(
+                "WORKOS_API_KEY", "sk_test_x", "WORKOS_API_URL", "https://api.workos-test.com",
+                "DSYNC_EVENTS_POLL_INTERVAL", "PT2S", "DSYNC_WORKOS_MAX_RPS", "7.5",
+                "DSYNC_EVENTS_START_AT", "2026-11-01T00:00:00Z", "DSYNC_EVENTS_TOPIC", "in",
+                "DSYNC_WORKOS_CURSOR_TOPIC", "cur")).orElseThrow().withBootstrapServers("kafka:9092");
+        assertThat(config.client().baseUrl()).isEqualTo(URI.create("https://api.workos-test.com"));
+        assertThat(config.client().maxRps()).isEqualTo(7.5);
+        assertThat(config.poller().pollInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.poller().startAt()).isEqualTo(Instant.parse("2026-11-01T00:00:00Z"));
+        assertThat(config.poller().eventsTopic()).isEqualTo("in");
+        assertThat(config.poller().cursorTopic()).isEqualTo("cur");
+        assertThat(config.poller().bootstrapServers()).isEqualTo("kafka:9092");
+        assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_EVENTS_POLL_INTERVAL", "10"))
+                .orElseThrow().poller().pollInterval()).isEqualTo(Duration.ofSeconds(10));
+    }
+}
