@@ -118,6 +118,14 @@ final class LocalStack implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
+        // With WORKOS_API_KEY set, events missed by webhooks arrive through WorkOS's Events API as well.
+        var eventsApi = dev.dsync.workos.EventsApiSource.startFromEnv(settings.env(), bootstrap,
+                query.meterRegistry());
+        if (eventsApi.isPresent()) {
+            started.push(eventsApi.get());
+            summary.add(row("Events API", "following " + eventsApi.get().client().settings().baseUrl()
+                    + " (cursor in dsync.workos.cursor)"));
+        }
         summary.add(row("Topology", topologyConfig.applicationId() + ", inactive users: "
                 + topologyConfig.inactiveUsers().name().toLowerCase(java.util.Locale.ROOT)
                 + "  (state in " + topologyConfig.stateDir() + ")"));

@@ -35,7 +35,11 @@ public final class TopologyMain {
         }
         DsyncStreams topology = DsyncStreams.start(config);
         query.attach(topology);
+        // With WORKOS_API_KEY set, follow WorkOS's Events API too; one instance of the deployment polls at a time.
+        var eventsApi = dev.dsync.workos.EventsApiSource.startFromEnv(System.getenv(), config.bootstrapServers(),
+                query.meterRegistry());
         Thread hook = new Thread(() -> {
+            eventsApi.ifPresent(dev.dsync.workos.EventsApiSource::close);
             query.close();
             topology.close();
         }, "dsync-topology-shutdown");
@@ -43,6 +47,7 @@ public final class TopologyMain {
         KafkaStreams.State last = topology.stopped().get();
         if (last == KafkaStreams.State.ERROR) {
             LOG.error("the topology failed; exiting");
+            eventsApi.ifPresent(dev.dsync.workos.EventsApiSource::close);
             query.close();
             topology.close();
             System.exit(1);

@@ -83,6 +83,11 @@ final class QueryMetrics implements AutoCloseable {
 
     private TopologyMetrics counters;
 
+    /** Where other components of the process register their meters, so that /metrics shows them too. */
+    io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     synchronized String scrape() {
         if (counters != null) {
             // reasons appear as they happen; registering an existing meter again is a no-op

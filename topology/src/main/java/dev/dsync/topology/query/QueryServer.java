@@ -50,6 +50,11 @@ public final class QueryServer implements AutoCloseable {
                 .build();
     }
 
+    /** The registry behind {@code /metrics}, for other components of this process to publish in. */
+    public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
     /** Starts listening; the {@code /v1} API answers 503 until {@link #attach} gives it a topology. */
     public static QueryServer start(QueryConfig config) {
         QueryServer s = new QueryServer(config);
