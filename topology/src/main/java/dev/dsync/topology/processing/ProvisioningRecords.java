@@ -1,11 +1,14 @@
 package dev.dsync.topology.processing;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,7 +33,6 @@ public final class ProvisioningRecords {
     /** Arrays whose order means nothing. */
     static final Set<String> SETS = Set.of("roles", "domains");
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final MessageDigest sha256;
@@ -51,35 +53,102 @@ public final class ProvisioningRecords {
      */
     public String render(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade,
                          EventMeta cause, String source, long appliedAtMs) {
-        JsonNode b = parse(before);
-        JsonNode a = parse(after);
-        List<String> changed = changedFields(b, a);
+        Summary b;
+        Summary a;
+        List<String> changed;
+        if (before != null && after != null) {
+            JsonNode bt = parse(before);
+            JsonNode at = parse(after);
+            changed = changedFields(bt, at);
+            b = Summary.of(bt);
+            a = Summary.of(at);
+        } else {
+            // an appearance or a removal (every change of an initial sync): one top-level pass, no tree
+            Summary present = scan(before != null ? before : after);
+            changed = present.nonNullFields();
+            b = before != null ? present : null;
+            a = after != null ? present : null;
+        }
         if (changed.isEmpty()) {
             return null;
         }
-        ObjectNode o = NODES.objectNode();
-        o.put("id", id(cause.eventId(), topic, key));
-        o.put("type", type(topic, b, a));
-        o.put("directory_id", cause.directoryId());
-        o.put("organization_id", ChangeLogValues.text(a != null ? a : b, "organization_id"));
-        o.set("entity", entity(topic, key));
-        o.set("before", b == null ? NODES.nullNode() : b);
-        o.set("after", a == null ? NODES.nullNode() : a);
-        changed.forEach(o.putArray("changed_fields")::add);
-        ObjectNode c = o.putObject("cause");
-        c.put("event_id", cause.eventId());
-        c.put("event_type", cause.type());
-        c.put("source", cascade ? "cascade" : source);
-        o.put("occurred_at", cause.createdAt());
-        o.put("applied_at", EventTimes.format(Instant.ofEpochMilli(appliedAtMs)));
-        try {
-            return EventParser.MAPPER.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
+        StringWriter out = new StringWriter(256 + (before == null ? 0 : before.length())
+                + (after == null ? 0 : after.length()));
+        try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id(cause.eventId(), topic, key));
+            g.writeStringField("type", type(topic, b, a));
+            g.writeStringField("directory_id", cause.directoryId());
+            g.writeStringField("organization_id", a != null ? a.organizationId() : b.organizationId());
+            g.writeFieldName("entity");
+            writeEntity(g, topic, key);
+            // the change-log values byte for byte, as the change-log topics carry them
+            g.writeFieldName("before");
+            if (before == null) {
+                g.writeNull();
+            } else {
+                g.writeRawValue(before);
+            }
+            g.writeFieldName("after");
+            if (after == null) {
+                g.writeNull();
+            } else {
+                g.writeRawValue(after);
+            }
+            g.writeArrayFieldStart("changed_fields");
+            for (String f : changed) {
+                g.writeString(f);
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("cause");
+            g.writeStringField("event_id", cause.eventId());
+            g.writeStringField("event_type", cause.type());
+            g.writeStringField("source", cascade ? "cascade" : source);
+            g.writeEndObject();
+            g.writeStringField("occurred_at", cause.createdAt());
+            g.writeStringField("applied_at", EventTimes.format(Instant.ofEpochMilli(appliedAtMs)));
+            g.writeEndObject();
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return out.toString();
+    }
+
+    /** What the type and the envelope need of a value: its state, its organization, its non-null fields. */
+    record Summary(String state, String organizationId, List<String> nonNullFields) {
+        static Summary of(JsonNode v) {
+            return new Summary(ChangeLogValues.text(v, "state"), ChangeLogValues.text(v, "organization_id"), List.of());
         }
     }
 
-    static String type(ChangeLog.Topic topic, JsonNode before, JsonNode after) {
+    /** One pass over the top level of a value (our own rendering), skipping nested objects and arrays. */
+    static Summary scan(String json) {
+        Set<String> fields = new TreeSet<>();
+        String state = null;
+        String org = null;
+        try (JsonParser p = EventParser.MAPPER.getFactory().createParser(json)) {
+            p.nextToken();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken t = p.nextToken();
+                if (t != JsonToken.VALUE_NULL && !METADATA.contains(name)) {
+                    fields.add(name);
+                }
+                if (t == JsonToken.VALUE_STRING && name.equals("state")) {
+                    state = p.getText();
+                } else if (t == JsonToken.VALUE_STRING && name.equals("organization_id")) {
+                    org = p.getText();
+                }
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            // the values are our own rendering; failing here is a bug, not bad input
+            throw new IllegalStateException("unreadable change-log value", e);
+        }
+        return new Summary(state, org, List.copyOf(fields));
+    }
+
+    static String type(ChangeLog.Topic topic, Summary before, Summary after) {
         return switch (topic) {
             case DIRECTORIES -> before == null ? "directory.activated"
                     : after == null ? "directory.deleted" : "directory.updated";
@@ -89,11 +158,11 @@ public final class ProvisioningRecords {
                 if (after == null) {
                     yield "user.deprovisioned";
                 }
-                boolean active = "active".equals(ChangeLogValues.text(after, "state"));
+                boolean active = "active".equals(after.state());
                 if (before == null) {
                     yield active ? "user.provisioned" : "user.deactivated";
                 }
-                boolean wasActive = "active".equals(ChangeLogValues.text(before, "state"));
+                boolean wasActive = "active".equals(before.state());
                 yield wasActive == active ? "user.updated" : active ? "user.reactivated" : "user.deactivated";
             }
         };
@@ -140,22 +209,22 @@ public final class ProvisioningRecords {
         return List.copyOf(out);
     }
 
-    private static ObjectNode entity(ChangeLog.Topic topic, byte[] key) {
-        ObjectNode e = NODES.objectNode();
+    private static void writeEntity(JsonGenerator g, ChangeLog.Topic topic, byte[] key) throws IOException {
+        g.writeStartObject();
         if (topic == ChangeLog.Topic.MEMBERSHIPS) {
             JsonNode k = parse(new String(key, StandardCharsets.UTF_8));
-            e.put("kind", "membership");
-            e.put("group_id", ChangeLogValues.text(k, "group_id"));
-            e.put("user_id", ChangeLogValues.text(k, "user_id"));
+            g.writeStringField("kind", "membership");
+            g.writeStringField("group_id", ChangeLogValues.text(k, "group_id"));
+            g.writeStringField("user_id", ChangeLogValues.text(k, "user_id"));
         } else {
-            e.put("kind", switch (topic) {
+            g.writeStringField("kind", switch (topic) {
                 case DIRECTORIES -> "directory";
                 case USERS -> "user";
                 default -> "group";
             });
-            e.put("id", new String(key, StandardCharsets.UTF_8));
+            g.writeStringField("id", new String(key, StandardCharsets.UTF_8));
         }
-        return e;
+        g.writeEndObject();
     }
 
     /** {@code prov_} and 128 bits of SHA-256 over what identifies the change: one event changes an entity once. */

@@ -82,14 +82,14 @@ public final class TopologyBenchmark {
                 Result p = runPassThrough(kafka, work.resolve("pass-" + run), "bench-pass-" + run, events);
                 System.out.printf("run %d  pass-through: %s%n", run, p.format(events));
                 pass.add(p);
-                Result t = runTopology(kafka, work.resolve("topo-" + run), "bench-topology-" + run,
-                        expectedChanges, true);
-                System.out.printf("run %d  topology:     %s%n", run, t.format(events));
-                topo.add(t);
-                Result n = runTopology(kafka, work.resolve("topo-np-" + run), "bench-topology-np-" + run,
-                        expectedChanges, false);
-                System.out.printf("run %d  topology without provisioning: %s%n", run, n.format(events));
-                noProvisioning.add(n);
+                // alternate which goes first, so that neither always runs on the warmer JVM and broker
+                for (boolean provisioning : run % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                    Result t = runTopology(kafka, work.resolve("topo-" + provisioning + "-" + run),
+                            "bench-topology-" + provisioning + "-" + run, expectedChanges, provisioning);
+                    System.out.printf("run %d  topology%s: %s%n", run,
+                            provisioning ? "" : " without provisioning", t.format(events));
+                    (provisioning ? topo : noProvisioning).add(t);
+                }
             }
             double passRate = median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
             double topoRate = median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
