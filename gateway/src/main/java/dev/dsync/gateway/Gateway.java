@@ -48,6 +48,13 @@ public final class Gateway implements AutoCloseable {
     public static Gateway start(GatewayConfig config) {
         Gateway gateway = new Gateway(config);
         gateway.server.start();
+        // Helidon logs a listener that cannot bind (port taken) and carries on; a gateway that is not listening
+        // must not look started
+        if (!gateway.server.isRunning() || gateway.port() <= 0) {
+            gateway.server.stop();
+            throw new IllegalStateException("the gateway cannot listen on " + config.host() + ":" + config.port()
+                    + " (is the port in use?)");
+        }
         Thread.ofVirtual().name("ensure-topics").start(() -> ensureTopics(config));
         LOG.log(System.Logger.Level.INFO, "dsync gateway listening on {0}:{1} ({2})", config.host(),
                 String.valueOf(gateway.port()), config);

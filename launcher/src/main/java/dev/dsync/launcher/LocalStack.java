@@ -248,8 +248,10 @@ final class LocalStack implements AutoCloseable {
 
         /** Everything on free ports under {@code dataDir}, nothing taken from the environment: for tests. */
         static LocalSettings isolated(Path dataDir, Map<String, String> env) {
-            return new LocalSettings(dataDir, EmbeddedKafka.freePort(), null, 3, EmbeddedKafka.freePort(),
-                    EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Optional.empty(), env);
+            // the gateway and the query API bind port 0 and report the port they got: a port found free and bound
+            // later can be taken in between (it happened to a gateway in a full test run)
+            return new LocalSettings(dataDir, EmbeddedKafka.freePort(), null, 3, 0,
+                    0, EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Optional.empty(), env);
         }
     }
 }

@@ -59,6 +59,12 @@ public final class QueryServer implements AutoCloseable {
     public static QueryServer start(QueryConfig config) {
         QueryServer s = new QueryServer(config);
         s.server.start();
+        // Helidon logs a listener that cannot bind (port taken) and carries on: fail instead of looking started
+        if (!s.server.isRunning() || s.port() <= 0) {
+            s.server.stop();
+            throw new IllegalStateException("the query API cannot listen on " + config.host() + ":" + config.port()
+                    + " (is the port in use?)");
+        }
         LOG.info("query API listening on {}:{} ({})", config.host(), s.port(), config);
         return s;
     }
