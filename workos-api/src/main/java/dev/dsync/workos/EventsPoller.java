@@ -1,6 +1,7 @@
 package dev.dsync.workos;
 
 import dev.dsync.events.EventTimes;
+import dev.dsync.events.InputHeaders;
 import dev.dsync.events.Topics;
 import dev.dsync.events.WorkosEvent;
 import java.io.IOException;
@@ -63,11 +64,6 @@ public final class EventsPoller implements AutoCloseable {
             "dsync.user.created", "dsync.user.updated", "dsync.user.deleted",
             "dsync.group.created", "dsync.group.updated", "dsync.group.deleted",
             "dsync.group.user_added", "dsync.group.user_removed");
-    public static final String SOURCE = "events-api";
-    public static final String HEADER_EVENT_ID = "workos-event-id";
-    public static final String HEADER_EVENT_TYPE = "workos-event-type";
-    public static final String HEADER_RECEIVED_AT = "dsync-received-at";
-    public static final String HEADER_SOURCE = "dsync-source";
     static final int PAGE_LIMIT = 100;
     /** The longest one WorkOS call may take with its retries, so that the consumer is polled in between. */
     private static final Duration CALL_WAIT = Duration.ofSeconds(20);
@@ -515,10 +511,10 @@ public final class EventsPoller implements AutoCloseable {
         String topic = directoryId.isPresent() ? settings.eventsTopic() : settings.otherEventsTopic();
         String key = directoryId.orElse(event.id());
         var headers = new RecordHeaders()
-                .add(HEADER_EVENT_ID, utf8(event.id()))
-                .add(HEADER_EVENT_TYPE, utf8(event.type()))
-                .add(HEADER_RECEIVED_AT, utf8(Long.toString(fetchedAt)))
-                .add(HEADER_SOURCE, utf8(SOURCE));
+                .add(InputHeaders.EVENT_ID, utf8(event.id()))
+                .add(InputHeaders.EVENT_TYPE, utf8(event.type()))
+                .add(InputHeaders.RECEIVED_AT, utf8(Long.toString(fetchedAt)))
+                .add(InputHeaders.SOURCE, utf8(InputHeaders.EVENTS_API));
         return new ProducerRecord<>(topic, null, key, item.json(), headers);
     }
 

@@ -2,6 +2,7 @@ package dev.dsync.gateway.ingest;
 
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventParser.InvalidEventException;
+import dev.dsync.events.InputHeaders;
 import dev.dsync.events.WorkosEvent;
 import dev.dsync.events.signature.SignatureHeader;
 import dev.dsync.events.signature.SignatureVerifier;
@@ -36,13 +37,6 @@ public final class WebhookService implements HttpService {
 
     public static final String PATH = "/webhooks/workos";
 
-    /** Kafka record headers set on every accepted event. */
-    public static final String HEADER_EVENT_ID = "workos-event-id";
-    public static final String HEADER_EVENT_TYPE = "workos-event-type";
-    public static final String HEADER_SIGNATURE_TIMESTAMP = "workos-signature-timestamp";
-    public static final String HEADER_RECEIVED_AT = "dsync-received-at";
-    /** Where the event came from: this gateway says {@code webhook}; the Events API poller {@code events-api}. */
-    public static final String HEADER_SOURCE = "dsync-source";
 
     private static final System.Logger LOG = System.getLogger(WebhookService.class.getName());
     private static final HeaderName SIGNATURE = HeaderNames.create("WorkOS-Signature");
@@ -127,11 +121,11 @@ public final class WebhookService implements HttpService {
         String key = directorySync ? directoryId : event.id();
         long signedAt = SignatureHeader.parse(header).orElseThrow().timestampMillis();
         org.apache.kafka.common.header.Headers headers = new RecordHeaders()
-                .add(HEADER_EVENT_ID, utf8(event.id()))
-                .add(HEADER_EVENT_TYPE, utf8(event.type()))
-                .add(HEADER_SIGNATURE_TIMESTAMP, utf8(Long.toString(signedAt)))
-                .add(HEADER_RECEIVED_AT, utf8(Long.toString(receivedAt)))
-                .add(HEADER_SOURCE, utf8("webhook"));
+                .add(InputHeaders.EVENT_ID, utf8(event.id()))
+                .add(InputHeaders.EVENT_TYPE, utf8(event.type()))
+                .add(InputHeaders.SIGNATURE_TIMESTAMP, utf8(Long.toString(signedAt)))
+                .add(InputHeaders.RECEIVED_AT, utf8(Long.toString(receivedAt)))
+                .add(InputHeaders.SOURCE, utf8(InputHeaders.WEBHOOK));
         ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, null, key, body, headers);
 
         long started = System.nanoTime();

@@ -3,6 +3,7 @@ package dev.dsync.topology.processing;
 import static dev.dsync.topology.TopologyMetrics.Counter.APPLIED;
 import static dev.dsync.topology.TopologyMetrics.Counter.STALE;
 
+import dev.dsync.events.InputHeaders;
 import dev.dsync.topology.InactiveUserPolicy;
 import dev.dsync.topology.TopologyMetrics;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +18,6 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /** Applies events to the directory state and forwards the resulting change-log records to their sinks. */
 public final class ApplyEventProcessor implements Processor<String, DsyncEvent, byte[], byte[]> {
-
-    /** Input header naming where an event came from: webhook, events-api or reconciliation. */
-    public static final String SOURCE_HEADER = "dsync-source";
-    static final String DEFAULT_SOURCE = "webhook";
 
     /** Names of the stores this processor is connected to. */
     public record Stores(String directories, String users, String groups, String memberships,
@@ -70,18 +67,16 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     public void process(Record<String, DsyncEvent> record) {
         inputTimestamp = record.timestamp();
         cause = record.value();
-        causeSource = source(record.headers().lastHeader(SOURCE_HEADER));
+        causeSource = source(record.headers().lastHeader(InputHeaders.SOURCE));
         metrics.increment(state.apply(record.value()) ? APPLIED : STALE);
     }
 
     /** The contract's sources; anything else (a record re-produced by hand, say) counts as a webhook. */
     static String source(Header header) {
-        String s = header == null || header.value() == null ? DEFAULT_SOURCE
+        String s = header == null || header.value() == null ? InputHeaders.WEBHOOK
                 : new String(header.value(), StandardCharsets.UTF_8);
-        return SOURCES.contains(s) ? s : DEFAULT_SOURCE;
+        return InputHeaders.SOURCES.contains(s) ? s : InputHeaders.WEBHOOK;
     }
-
-    static final java.util.Set<String> SOURCES = java.util.Set.of("webhook", "events-api", "reconciliation");
 
     private void emit(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
         context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
