@@ -30,8 +30,6 @@ public final class ProvisioningRecords {
 
     /** Sync metadata: a change of these alone is nothing a consumer can see. */
     static final Set<String> METADATA = Set.of("last_event_id", "last_event_at");
-    /** Arrays whose order means nothing. */
-    static final Set<String> SETS = Set.of("roles", "domains");
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
@@ -168,7 +166,11 @@ public final class ProvisioningRecords {
         };
     }
 
-    /** Sorted top-level fields that differ, custom attributes by key, sets as sets, sync metadata left out. */
+    /**
+     * Sorted top-level fields in which two present values differ, custom attributes by key, sync metadata left out.
+     * Roles and domains need no set comparison: {@link ChangeLogValues} renders them sorted and without repeats.
+     * (Appearances and removals are summarised by {@link #scan}.)
+     */
     static List<String> changedFields(JsonNode before, JsonNode after) {
         Set<String> out = new TreeSet<>();
         Set<String> names = new HashSet<>();
@@ -178,13 +180,9 @@ public final class ProvisioningRecords {
             if (METADATA.contains(name)) {
                 continue;
             }
-            JsonNode x = before == null ? null : before.get(name);
-            JsonNode y = after == null ? null : after.get(name);
-            if (before == null || after == null) {
-                if (isPresent(x) || isPresent(y)) {
-                    out.add(name);
-                }
-            } else if (name.equals("custom_attributes") && (isObject(x) || isObject(y))) {
+            JsonNode x = before.get(name);
+            JsonNode y = after.get(name);
+            if (name.equals("custom_attributes") && (isObject(x) || isObject(y))) {
                 Set<String> keys = new HashSet<>();
                 fieldNames(isObject(x) ? x : null, keys);
                 fieldNames(isObject(y) ? y : null, keys);
@@ -197,10 +195,6 @@ public final class ProvisioningRecords {
                 }
                 if (!any && !Objects.equals(x, y)) {
                     out.add(name); // {} against null: no key differs, the attribute object does
-                }
-            } else if (SETS.contains(name) && x != null && y != null && x.isArray() && y.isArray()) {
-                if (!asSet(x).equals(asSet(y))) {
-                    out.add(name);
                 }
             } else if (!Objects.equals(x, y)) {
                 out.add(name);
@@ -264,17 +258,7 @@ public final class ProvisioningRecords {
         }
     }
 
-    private static boolean isPresent(JsonNode n) {
-        return n != null && !n.isNull();
-    }
-
     private static boolean isObject(JsonNode n) {
         return n != null && n.isObject();
-    }
-
-    private static Set<JsonNode> asSet(JsonNode array) {
-        Set<JsonNode> s = new HashSet<>();
-        array.forEach(s::add);
-        return s;
     }
 }
