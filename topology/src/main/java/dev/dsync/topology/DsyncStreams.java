@@ -115,12 +115,6 @@ public final class DsyncStreams implements AutoCloseable {
         return s == KafkaStreams.State.RUNNING || s == KafkaStreams.State.REBALANCING;
     }
 
-    /** True once the client failed for good (ERROR, or on its way there): the process is not alive. */
-    public boolean hasFailed() {
-        KafkaStreams.State s = streams.state();
-        return s == KafkaStreams.State.ERROR || s == KafkaStreams.State.PENDING_ERROR;
-    }
-
     /** Waits until the client is RUNNING (partitions assigned, state restored). */
     public void awaitRunning(Duration timeout) throws TimeoutException, InterruptedException {
         try {

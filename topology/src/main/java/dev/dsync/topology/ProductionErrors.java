@@ -3,7 +3,6 @@ package dev.dsync.topology;
 import dev.dsync.events.Topics;
 import dev.dsync.topology.processing.ParseEventProcessor;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -82,8 +81,7 @@ public final class ProductionErrors implements ProductionExceptionHandler {
             headers.add(ParseEventProcessor.OFFSET_HEADER, utf8(Long.toString(context.offset())));
         }
         headers.remove(ParseEventProcessor.TRUNCATED_HEADER);
-        headers.add(ParseEventProcessor.TRUNCATED_HEADER, utf8(Integer.toString(r.value().length)));
-        byte[] cut = Arrays.copyOf(r.value(), ParseEventProcessor.TRUNCATED_VALUE_BYTES);
+        byte[] cut = ParseEventProcessor.truncated(r.value(), headers);
         return new ProducerRecord<>(r.topic(), r.partition(), r.timestamp(), r.key(), cut, headers);
     }
 

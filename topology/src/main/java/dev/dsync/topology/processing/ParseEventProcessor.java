@@ -98,9 +98,11 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
         for (var h : headers) {
             size += h.key().length() + (h.value() == null ? 0 : h.value().length) + 16;
         }
-        if (size <= dev.dsync.events.Topics.MAX_INPUT_BYTES) {
-            return value;
-        }
+        return size <= dev.dsync.events.Topics.MAX_INPUT_BYTES ? value : truncated(value, headers);
+    }
+
+    /** The first {@link #TRUNCATED_VALUE_BYTES} of {@code value}, its full length recorded in {@code headers}. */
+    public static byte[] truncated(byte[] value, org.apache.kafka.common.header.Headers headers) {
         headers.add(TRUNCATED_HEADER, utf8(Integer.toString(value.length)));
         return java.util.Arrays.copyOf(value, Math.min(value.length, TRUNCATED_VALUE_BYTES));
     }
