@@ -2,7 +2,6 @@ package dev.dsync.gateway;
 
 import static dev.dsync.gateway.GatewayHarness.event;
 import static dev.dsync.gateway.GatewayHarness.postSigned;
-import static dev.dsync.gateway.GatewayHarness.readAll;
 import static dev.dsync.gateway.GatewayHarness.uniqueId;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,7 +47,7 @@ class KafkaOutageTest {
             Awaitility.await().atMost(Duration.ofSeconds(20))
                     .until(() -> GatewayHarness.get(port, "/health/ready").statusCode() == 200);
 
-            List<String> stored = readAll(kafka.bootstrapServers(), Topics.EVENTS).stream()
+            List<String> stored = kafka.readAll(Topics.EVENTS).stream()
                     .map(WebhookGatewayTest::idOf).toList();
             assertThat(stored).contains(before, after);
             assertThat(stored.stream().filter(before::equals)).hasSize(1);

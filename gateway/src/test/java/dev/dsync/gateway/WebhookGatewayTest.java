@@ -4,7 +4,6 @@ import static dev.dsync.gateway.GatewayHarness.SECRET;
 import static dev.dsync.gateway.GatewayHarness.event;
 import static dev.dsync.gateway.GatewayHarness.post;
 import static dev.dsync.gateway.GatewayHarness.postSigned;
-import static dev.dsync.gateway.GatewayHarness.readAll;
 import static dev.dsync.gateway.GatewayHarness.uniqueId;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,7 +65,7 @@ class WebhookGatewayTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains(id);
 
-        ConsumerRecord<String, byte[]> record = only(readAll(kafka.bootstrapServers(), Topics.EVENTS), id);
+        ConsumerRecord<String, byte[]> record = only(kafka.readAll(Topics.EVENTS), id);
         assertThat(record.key()).isEqualTo("directory_accept");
         assertThat(record.value()).isEqualTo(body.getBytes(StandardCharsets.UTF_8));
         Map<String, String> headers = headers(record);
@@ -82,7 +81,7 @@ class WebhookGatewayTest {
     void directoryEventsAreKeyedByDataId() throws Exception {
         String id = uniqueId();
         assertThat(postSigned(port, event(id, "dsync.activated", "directory_activated")).statusCode()).isEqualTo(200);
-        assertThat(only(readAll(kafka.bootstrapServers(), Topics.EVENTS), id).key()).isEqualTo("directory_activated");
+        assertThat(only(kafka.readAll(Topics.EVENTS), id).key()).isEqualTo("directory_activated");
     }
 
     @Test
@@ -91,7 +90,7 @@ class WebhookGatewayTest {
         byte[] body = event(id, "dsync.user.updated", "directory_rotation").getBytes(StandardCharsets.UTF_8);
         String header = SignatureVerifier.header("whsec_previous", System.currentTimeMillis(), body);
         assertThat(post(port, body, header).statusCode()).isEqualTo(200);
-        assertThat(only(readAll(kafka.bootstrapServers(), Topics.EVENTS), id).key()).isEqualTo("directory_rotation");
+        assertThat(only(kafka.readAll(Topics.EVENTS), id).key()).isEqualTo("directory_rotation");
     }
 
     @Test
@@ -102,10 +101,10 @@ class WebhookGatewayTest {
                 .statusCode()).isEqualTo(200);
         assertThat(postSigned(port, "{\"id\":\"" + orphan + "\",\"event\":\"dsync.user.created\",\"data\":{\"id\":\"u\"}}")
                 .statusCode()).isEqualTo(200);
-        List<ConsumerRecord<String, byte[]>> other = readAll(kafka.bootstrapServers(), Topics.OTHER_EVENTS);
+        List<ConsumerRecord<String, byte[]>> other = kafka.readAll(Topics.OTHER_EVENTS);
         assertThat(only(other, connection).key()).isEqualTo(connection);
         assertThat(only(other, orphan)).isNotNull();
-        assertThat(readAll(kafka.bootstrapServers(), Topics.EVENTS)).noneMatch(r -> idOf(r).equals(connection) || idOf(r).equals(orphan));
+        assertThat(kafka.readAll(Topics.EVENTS)).noneMatch(r -> idOf(r).equals(connection) || idOf(r).equals(orphan));
     }
 
     @Test
@@ -182,7 +181,7 @@ class WebhookGatewayTest {
                 assertThat(response.get().statusCode()).isEqualTo(200);
             }
         }
-        Map<String, Long> counts = readAll(kafka.bootstrapServers(), Topics.EVENTS).stream()
+        Map<String, Long> counts = kafka.readAll(Topics.EVENTS).stream()
                 .collect(Collectors.groupingBy(WebhookGatewayTest::idOf, Collectors.counting()));
         for (String id : ids) {
             assertThat(counts.get(id)).as(id).isEqualTo(1L);
@@ -190,8 +189,8 @@ class WebhookGatewayTest {
     }
 
     static long totalRecords() {
-        return readAll(kafka.bootstrapServers(), Topics.EVENTS).size()
-                + readAll(kafka.bootstrapServers(), Topics.OTHER_EVENTS).size();
+        return kafka.readAll(Topics.EVENTS).size()
+                + kafka.readAll(Topics.OTHER_EVENTS).size();
     }
 
     static String idOf(ConsumerRecord<String, byte[]> record) {

@@ -7,28 +7,20 @@ import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.workos.fake.FakeWorkosApi;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -133,7 +125,7 @@ class EventsPollerKafkaTest {
     }
 
     private static List<String> eventIds(List<ConsumerRecord<String, byte[]>> records) {
-        return records.stream().map(r -> header(r, EventsPoller.HEADER_EVENT_ID)).toList();
+        return records.stream().map(r -> header(r, dev.dsync.events.InputHeaders.EVENT_ID)).toList();
     }
 
     @Test
@@ -148,28 +140,28 @@ class EventsPollerKafkaTest {
         EventsPoller poller = poller(null);
 
         List<FakeWorkosApi.StoredEvent> expected = events.subList(50, 250);
-        await().atMost(Duration.ofSeconds(60)).until(() -> readAll(eventsTopic()).size() >= expected.size());
-        List<ConsumerRecord<String, byte[]>> records = readAll(eventsTopic());
+        await().atMost(Duration.ofSeconds(60)).until(() -> kafka.readAll(eventsTopic()).size() >= expected.size());
+        List<ConsumerRecord<String, byte[]>> records = kafka.readAll(eventsTopic());
         assertThat(eventIds(records)).containsExactlyInAnyOrderElementsOf(ids(expected));
         Map<String, FakeWorkosApi.StoredEvent> byId = expected.stream()
                 .collect(Collectors.toMap(FakeWorkosApi.StoredEvent::id, e -> e));
         for (ConsumerRecord<String, byte[]> r : records) {
-            FakeWorkosApi.StoredEvent e = byId.get(header(r, EventsPoller.HEADER_EVENT_ID));
+            FakeWorkosApi.StoredEvent e = byId.get(header(r, dev.dsync.events.InputHeaders.EVENT_ID));
             assertThat(r.key()).isEqualTo(e.directoryId());
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo(e.json());
-            assertThat(header(r, EventsPoller.HEADER_EVENT_TYPE)).isEqualTo(e.type());
-            assertThat(header(r, EventsPoller.HEADER_SOURCE)).isEqualTo("events-api");
-            assertThat(Long.parseLong(header(r, EventsPoller.HEADER_RECEIVED_AT))).isPositive();
+            assertThat(header(r, dev.dsync.events.InputHeaders.EVENT_TYPE)).isEqualTo(e.type());
+            assertThat(header(r, dev.dsync.events.InputHeaders.SOURCE)).isEqualTo("events-api");
+            assertThat(Long.parseLong(header(r, dev.dsync.events.InputHeaders.RECEIVED_AT))).isPositive();
             assertThat(r.headers().lastHeader("workos-signature-timestamp")).isNull();
         }
         // per directory, in the Events API's order
         for (String directory : DIRECTORIES) {
             List<String> inPartition = records.stream().filter(r -> r.key().equals(directory))
-                    .map(r -> header(r, EventsPoller.HEADER_EVENT_ID)).toList();
+                    .map(r -> header(r, dev.dsync.events.InputHeaders.EVENT_ID)).toList();
             assertThat(inPartition).isSorted();
         }
-        await().atMost(Duration.ofSeconds(20)).until(() -> readAll(otherTopic()).size() == 1);
-        ConsumerRecord<String, byte[]> other = readAll(otherTopic()).getFirst();
+        await().atMost(Duration.ofSeconds(20)).until(() -> kafka.readAll(otherTopic()).size() == 1);
+        ConsumerRecord<String, byte[]> other = kafka.readAll(otherTopic()).getFirst();
         assertThat(other.key()).isEqualTo(orphan.id());
         assertThat(new String(other.value(), StandardCharsets.UTF_8)).isEqualTo(orphan.json());
 
@@ -188,15 +180,15 @@ class EventsPollerKafkaTest {
         Instant start = Instant.now().minus(Duration.ofMinutes(30));
         List<FakeWorkosApi.StoredEvent> all = new ArrayList<>(addEvents(150, start));
         EventsPoller first = poller(start);
-        await().atMost(Duration.ofSeconds(60)).until(() -> readAll(eventsTopic()).size() >= 150);
+        await().atMost(Duration.ofSeconds(60)).until(() -> kafka.readAll(eventsTopic()).size() >= 150);
         first.close();
 
         all.addAll(addEvents(150, start.plusSeconds(150)));
         EventsPoller second = poller(start);
-        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(readAll(eventsTopic()))).containsAll(ids(all)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(kafka.readAll(eventsTopic()))).containsAll(ids(all)));
         await().atMost(Duration.ofSeconds(20)).until(() -> second.cursor().map(CursorState::checkedAt).isPresent());
 
-        List<String> written = eventIds(readAll(eventsTopic()));
+        List<String> written = eventIds(kafka.readAll(eventsTopic()));
         assertThat(new HashSet<>(written)).isEqualTo(ids(all));
         // re-reading the safety window skips what the stored window says was written: no duplicates here
         assertThat(written).hasSize(all.size());
@@ -211,13 +203,13 @@ class EventsPollerKafkaTest {
         List<FakeWorkosApi.StoredEvent> visible = addEvents(10, now.minusSeconds(40));
         FakeWorkosApi.StoredEvent late = fake.addHidden("dsync.user.updated", DIRECTORIES.getFirst(), now.minusSeconds(35));
         EventsPoller poller = poller(now.minus(Duration.ofMinutes(5)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> readAll(eventsTopic()).size() >= 10
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.readAll(eventsTopic()).size() >= 10
                 && poller.cursor().map(CursorState::checkedAt).isPresent());
 
         fake.reveal(late.id());
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(readAll(eventsTopic())).contains(late.id()));
-        List<String> written = eventIds(readAll(eventsTopic()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(kafka.readAll(eventsTopic())).contains(late.id()));
+        List<String> written = eventIds(kafka.readAll(eventsTopic()));
         Set<String> expected = ids(visible);
         expected.add(late.id());
         assertThat(written).containsExactlyInAnyOrderElementsOf(expected);
@@ -237,11 +229,11 @@ class EventsPollerKafkaTest {
         });
         // the crash is an uncaught Error on the poller's thread, which Awaitility would otherwise report as a failure
         await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(60)).until(() -> !crashing.alive());
-        assertThat(eventIds(readAll(eventsTopic()))).hasSize(200); // the third page's sends are not committed
+        assertThat(eventIds(kafka.readAll(eventsTopic()))).hasSize(200); // the third page's sends are not committed
 
         EventsPoller successor = poller(start);
-        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(readAll(eventsTopic()))).containsAll(ids(all)));
-        List<String> written = eventIds(readAll(eventsTopic()));
+        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(kafka.readAll(eventsTopic()))).containsAll(ids(all)));
+        List<String> written = eventIds(kafka.readAll(eventsTopic()));
         assertThat(new HashSet<>(written)).isEqualTo(ids(all));
         assertThat(written).hasSize(all.size());
         assertThat(successor.active()).isTrue();
@@ -258,9 +250,9 @@ class EventsPollerKafkaTest {
         WorkosClient client = client(KEY);
         poller(start, client);
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(readAll(eventsTopic()))).containsAll(ids(all)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> new HashSet<>(eventIds(kafka.readAll(eventsTopic()))).containsAll(ids(all)));
 
-        assertThat(eventIds(readAll(eventsTopic()))).hasSize(all.size());
+        assertThat(eventIds(kafka.readAll(eventsTopic()))).hasSize(all.size());
         assertThat(client.metrics().count("dsync.workos.api.rate.limited")).isEqualTo(5);
         assertThat(client.metrics().count("dsync.workos.api.requests", "status", "503")).isEqualTo(4);
         List<FakeWorkosApi.Request> requests = fake.requests();
@@ -283,11 +275,11 @@ class EventsPollerKafkaTest {
         double seconds = Duration.between(from, Instant.now()).toMillis() / 1000.0;
         // one attempt a second (authRetryInterval in this test; 60 s by default), the poller still alive and leading
         assertThat(fake.requests().size() - before).isLessThanOrEqualTo((int) Math.ceil(seconds) + 1);
-        assertThat(readAll(eventsTopic())).isEmpty();
+        assertThat(kafka.readAll(eventsTopic())).isEmpty();
 
         fake.apiKey("sk_test_revoked_key"); // the operator fixes the key on WorkOS's side
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(readAll(eventsTopic())).size() == all.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(kafka.readAll(eventsTopic())).size() == all.size());
         assertThat(client.status().degraded()).isFalse();
     }
 
@@ -305,7 +297,7 @@ class EventsPollerKafkaTest {
         EventsPoller standby = leader == a ? b : a;
         WorkosClient leaderClient = leader == a ? clientA : clientB;
         WorkosClient standbyClient = leader == a ? clientB : clientA;
-        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(readAll(eventsTopic())).size() >= 120
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(kafka.readAll(eventsTopic())).size() >= 120
                 && leaderClient.metrics().count("dsync.workos.api.requests") >= 5);
         assertThat(standby.active()).isFalse();
         assertThat(standbyClient.metrics().count("dsync.workos.api.requests")).isZero();
@@ -318,8 +310,8 @@ class EventsPollerKafkaTest {
         assertThat(failover).isLessThan(Duration.ofSeconds(60));
 
         all.addAll(addEvents(30, start.plusSeconds(120)));
-        await().atMost(Duration.ofSeconds(30)).until(() -> new HashSet<>(eventIds(readAll(eventsTopic()))).containsAll(ids(all)));
-        assertThat(eventIds(readAll(eventsTopic()))).hasSize(all.size());
+        await().atMost(Duration.ofSeconds(30)).until(() -> new HashSet<>(eventIds(kafka.readAll(eventsTopic()))).containsAll(ids(all)));
+        assertThat(eventIds(kafka.readAll(eventsTopic()))).hasSize(all.size());
         assertThat(standbyClient.metrics().count("dsync.workos.api.requests")).isPositive();
     }
 
@@ -336,8 +328,8 @@ class EventsPollerKafkaTest {
         CursorState.Gap gap = poller.reconciliationNeeded().orElseThrow();
         assertThat(gap.reason()).isEqualTo("cursor_expired");
         assertThat(gap.from()).isEqualTo(longAgo);
-        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(readAll(eventsTopic())).size() == recent.size());
-        assertThat(eventIds(readAll(eventsTopic()))).containsExactlyInAnyOrderElementsOf(ids(recent));
+        await().atMost(Duration.ofSeconds(30)).until(() -> eventIds(kafka.readAll(eventsTopic())).size() == recent.size());
+        assertThat(eventIds(kafka.readAll(eventsTopic()))).containsExactlyInAnyOrderElementsOf(ids(recent));
         // durable: a successor sees the flag too
         assertThat(readCursor().reconciliation()).isNotNull();
     }
@@ -360,31 +352,8 @@ class EventsPollerKafkaTest {
     }
 
     private CursorState readCursor() throws Exception {
-        List<ConsumerRecord<String, byte[]>> records = readAll(cursorTopic());
+        List<ConsumerRecord<String, byte[]>> records = kafka.readAll(cursorTopic());
         return CursorState.fromJson(records.getLast().value());
     }
 
-    /** Every committed record on {@code topic}, from the beginning to the current end. */
-    private static List<ConsumerRecord<String, byte[]>> readAll(String topic) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props)) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-            AtomicInteger idle = new AtomicInteger();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && idle.get() < 50) {
-                var batch = consumer.poll(Duration.ofMillis(100));
-                batch.forEach(records::add);
-                idle.set(batch.isEmpty() ? idle.get() + 1 : 0);
-            }
-            return records;
-        }
-    }
 }
