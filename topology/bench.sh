@@ -11,7 +11,8 @@ case "${1:-}" in
   *) echo "usage: topology/bench.sh topology|query [options]" >&2; exit 2 ;;
 esac
 shift
-export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+# ./dsync finds a Java 21+ and exports JAVA_HOME before it calls this script
+: "${JAVA_HOME:?set JAVA_HOME to a JDK 21+, or run this through ./dsync bench, which finds one}"
 # builds never overlap on a shared 2-core machine
 flock /tmp/dsync-mvn.lock ./mvnw -q -B -pl topology -am install -DskipTests >&2
 flock /tmp/dsync-mvn.lock ./mvnw -q -B -pl topology dependency:build-classpath \

@@ -37,14 +37,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * printed last.
  *
  * <pre>
- *   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
- *   flock /tmp/dsync-mvn.lock ./mvnw -q -o -pl topology -am install -DskipTests
- *   flock /tmp/dsync-mvn.lock ./mvnw -q -o -pl topology dependency:build-classpath \
- *       -Dmdep.includeScope=test -Dmdep.outputFile=target/query-bench-classpath.txt
- *   $JAVA_HOME/bin/java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx2g \
- *       -Dorg.slf4j.simpleLogger.defaultLogLevel=error \
- *       -cp "topology/target/test-classes:topology/target/classes:$(cat topology/target/query-bench-classpath.txt)" \
- *       dev.dsync.topology.query.bench.QueryBenchmark --runs 5 --lookups 5000
+ *   ./dsync bench query --runs 5 --lookups 5000     (topology/bench.sh: builds, then runs it from the test class path)
  * </pre>
  */
 public final class QueryBenchmark {
