@@ -26,6 +26,9 @@ public final class Topics {
     /** What changed, in order, with before and after (docs/change-log-format.md). Not compacted. */
     public static final String PROVISIONING = "dsync.provisioning";
 
+    /** Each directory's last reconciliation with WorkOS's API and the drift it found (compacted, key directory id). */
+    public static final String RECONCILIATIONS = "dsync.reconciliations";
+
     public static final List<String> INPUTS = List.of(EVENTS, OTHER_EVENTS, DEAD_LETTERS);
     public static final List<String> CHANGE_LOGS = List.of(DIRECTORIES, USERS, GROUPS, MEMBERSHIPS);
 

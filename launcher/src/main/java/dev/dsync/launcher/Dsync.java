@@ -18,6 +18,8 @@ public final class Dsync {
             usage: ./dsync <command>
               up [--fresh]            start everything on this machine, in the foreground (data in .dsync/)
               simulate [--users N]    drive a running stack like WorkOS would, then check the mirror
+              reconcile [--directory ID] [--timeout S]
+                                      reconcile the mirror with WorkOS's API now and print the drift
               test                    run all tests (handled by the ./dsync script)
               bench gateway [--connections N] [--seconds S] [--runs R]
                                       webhook throughput and latency against a no-op route
@@ -41,6 +43,8 @@ public final class Dsync {
                 case "up" -> up(arguments.subList(1, arguments.size()));
                 case "bench" -> bench(arguments.subList(1, arguments.size()));
                 case "simulate" -> simulate(arguments.subList(1, arguments.size()));
+                case "reconcile" -> ReconcileCommand.run(arguments.subList(1, arguments.size()), System.getenv(),
+                        Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath(), System.out);
                 default -> {
                     System.err.print(USAGE);
                     yield command.equals("help") || command.equals("--help") ? 0 : 2;

@@ -123,8 +123,10 @@ final class LocalStack implements AutoCloseable {
                 query.meterRegistry());
         if (eventsApi.isPresent()) {
             started.push(eventsApi.get());
-            summary.add(row("Events API", "following " + eventsApi.get().client().settings().baseUrl()
-                    + " (cursor in dsync.workos.cursor)"));
+            query.attachWorkosApi(eventsApi.get());
+            summary.add(row("WorkOS API", eventsApi.get().client().settings().baseUrl()
+                    + ": bootstrap, Events API, reconciliation (cursor in dsync.workos.cursor; drift in "
+                    + "dsync.reconciliations)"));
         }
         summary.add(row("Topology", topologyConfig.applicationId() + ", inactive users: "
                 + topologyConfig.inactiveUsers().name().toLowerCase(java.util.Locale.ROOT)

@@ -30,7 +30,7 @@ import org.apache.kafka.streams.state.Stores;
  *                                      │                    memberships,  ├─► dsync.group_memberships
  *                                      │                                  └─► dsync.provisioning
  *                                      │                    memberships-by-user, tombstone-expiry,
- *                                      │                    purge-horizons]
+ *                                      │                    purge-horizons, last-events]
  *                                      └─► workos.dsync.events.dlq
  * </pre>
  *
@@ -65,12 +65,15 @@ public final class DsyncTopology {
     public static final String SEEN_EVENTS_STORE = "seen-events";
     /** Key: directory id; value: the newest event key the purger has forgotten a marker of (deletions stay deleted). */
     public static final String HORIZONS_STORE = "purge-horizons";
+    /** Key: directory id; value: JSON of the last event taken in for it (for {@code /v1/directories/{id}/sync}). */
+    public static final String LAST_EVENTS_STORE = "last-events";
     /** Key: marker time (hex), SEP, store tag, SEP, store key. */
     public static final String EXPIRY_STORE = "tombstone-expiry";
 
     /** The stores a query layer reads, all partitioned by directory id. */
     public static final List<String> QUERYABLE_STORES =
-            List.of(DIRECTORIES_STORE, USERS_STORE, GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE);
+            List.of(DIRECTORIES_STORE, USERS_STORE, GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE,
+                    LAST_EVENTS_STORE);
 
     private DsyncTopology() {
     }
@@ -89,7 +92,8 @@ public final class DsyncTopology {
         t.addProcessor(DEDUPE, () -> new DedupeProcessor(SEEN_EVENTS_STORE, retention, config.purgeInterval(),
                 metrics), PARSE);
         ApplyEventProcessor.Stores stores = new ApplyEventProcessor.Stores(DIRECTORIES_STORE, USERS_STORE,
-                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE, HORIZONS_STORE);
+                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE, HORIZONS_STORE,
+                LAST_EVENTS_STORE);
         Map<ChangeLog.Topic, String> sinks = Map.of(
                 ChangeLog.Topic.DIRECTORIES, DIRECTORIES_SINK,
                 ChangeLog.Topic.USERS, USERS_SINK,
@@ -107,6 +111,7 @@ public final class DsyncTopology {
         t.addStateStore(keyValueStore(MEMBERSHIPS_BY_USER_STORE, Serdes.ByteArray()), APPLY);
         t.addStateStore(keyValueStore(EXPIRY_STORE, Serdes.ByteArray()), APPLY);
         t.addStateStore(keyValueStore(HORIZONS_STORE, EventKey.SERDE), APPLY);
+        t.addStateStore(keyValueStore(LAST_EVENTS_STORE, Serdes.ByteArray()), APPLY);
 
         ByteArraySerializer bytes = new ByteArraySerializer();
         t.addSink(DEAD_LETTER_SINK, Topics.DEAD_LETTERS, bytes, bytes, PARSE);

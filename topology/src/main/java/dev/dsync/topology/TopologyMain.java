@@ -38,6 +38,7 @@ public final class TopologyMain {
         // With WORKOS_API_KEY set, follow WorkOS's Events API too; one instance of the deployment polls at a time.
         var eventsApi = dev.dsync.workos.EventsApiSource.startFromEnv(System.getenv(), config.bootstrapServers(),
                 query.meterRegistry());
+        eventsApi.ifPresent(query::attachWorkosApi);
         Thread hook = new Thread(() -> {
             eventsApi.ifPresent(dev.dsync.workos.EventsApiSource::close);
             query.close();

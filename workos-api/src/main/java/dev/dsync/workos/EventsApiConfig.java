@@ -16,6 +16,7 @@ import java.util.Optional;
  *   <li>{@code WORKOS_API_KEY}: without it nothing runs.</li>
  *   <li>{@code WORKOS_API_URL}: default {@code https://api.workos.com}.</li>
  *   <li>{@code DSYNC_EVENTS_API}: {@code on}/{@code off}; default on when a key is set.</li>
+ *   <li>{@code DSYNC_RECONCILE_INTERVAL}: ISO-8601 or seconds, default {@code PT6H}; {@code off} for none.</li>
  *   <li>{@code DSYNC_EVENTS_POLL_INTERVAL}: ISO-8601 ({@code PT5S}) or seconds; the wait once caught up.</li>
  *   <li>{@code DSYNC_WORKOS_MAX_RPS}: requests per second to WorkOS for the whole process, default 20.</li>
  *   <li>{@code DSYNC_EVENTS_START_AT}: ISO-8601 instant a first start (no stored cursor) begins at; default now.</li>
@@ -24,18 +25,30 @@ import java.util.Optional;
  *       {@code DSYNC_TOPIC_REPLICATION_FACTOR}.</li>
  * </ul>
  */
-public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Settings poller) {
+public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Settings poller, boolean followEvents,
+                              Duration reconcileInterval, String reconciliationsTopic) {
 
-    /** Empty when there is no API key or {@code DSYNC_EVENTS_API=off}. */
+    public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofHours(6);
+
+    /**
+     * Empty when there is no API key. With a key, bootstrap and reconciliation run; the Events API is followed
+     * unless {@code DSYNC_EVENTS_API=off}.
+     */
     public static Optional<EventsApiConfig> fromEnv(Map<String, String> env) {
         String key = blankToNull(env.get("WORKOS_API_KEY"));
         String switchValue = blankToNull(env.get("DSYNC_EVENTS_API"));
-        boolean enabled = switchValue == null ? key != null : parseSwitch(switchValue);
-        if (!enabled) {
+        boolean follow = switchValue == null ? key != null : parseSwitch(switchValue);
+        if (key == null) {
+            if (follow) {
+                throw new IllegalArgumentException("DSYNC_EVENTS_API is on but WORKOS_API_KEY is not set");
+            }
             return Optional.empty();
         }
-        if (key == null) {
-            throw new IllegalArgumentException("DSYNC_EVENTS_API is on but WORKOS_API_KEY is not set");
+        String reconcile = blankToNull(env.get("DSYNC_RECONCILE_INTERVAL"));
+        Duration reconcileInterval = reconcile == null ? DEFAULT_RECONCILE_INTERVAL
+                : reconcile.equalsIgnoreCase("off") ? null : duration("DSYNC_RECONCILE_INTERVAL", reconcile);
+        if (reconcileInterval != null && (reconcileInterval.isNegative() || reconcileInterval.isZero())) {
+            throw new IllegalArgumentException("DSYNC_RECONCILE_INTERVAL must be positive or off: " + reconcile);
         }
         URI url = URI.create(env.getOrDefault("WORKOS_API_URL", WorkosClient.Settings.DEFAULT_BASE_URL.toString()).trim());
         WorkosClient.Settings client = WorkosClient.Settings.defaults(key, url);
@@ -58,14 +71,16 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
                 d.sessionTimeout(),
                 Integer.parseInt(env.getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")),
                 Short.parseShort(env.getOrDefault("DSYNC_TOPIC_REPLICATION_FACTOR", "1")));
-        return Optional.of(new EventsApiConfig(client, poller));
+        return Optional.of(new EventsApiConfig(client, poller, follow, reconcileInterval,
+                Topics.RECONCILIATIONS));
     }
 
     public EventsApiConfig withBootstrapServers(String bootstrap) {
         EventsPoller.Settings p = poller;
         return new EventsApiConfig(client, new EventsPoller.Settings(bootstrap, p.eventsTopic(), p.otherEventsTopic(),
                 p.cursorTopic(), p.groupId(), p.transactionalId(), p.pollInterval(), p.safetyWindow(), p.maxWindow(),
-                p.retention(), p.startAt(), p.sessionTimeout(), p.topicPartitions(), p.replicationFactor()));
+                p.retention(), p.startAt(), p.sessionTimeout(), p.topicPartitions(), p.replicationFactor()),
+                followEvents, reconcileInterval, reconciliationsTopic);
     }
 
     private static boolean parseSwitch(String v) {
@@ -78,6 +93,9 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
 
     private static Duration duration(String name, String v) {
         try {
+            if (v.startsWith("-")) {
+                throw new DateTimeParseException("negative", v, 0);
+            }
             return v.chars().allMatch(Character::isDigit) ? Duration.ofSeconds(Long.parseLong(v)) : Duration.parse(v);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException(name + " must be an ISO-8601 duration such as PT5S, or seconds: " + v);

@@ -15,6 +15,7 @@ public final class EventsApiSource implements AutoCloseable {
 
     private final WorkosClient client;
     private final EventsPoller poller;
+    private final dev.dsync.workos.reconcile.Reconciler reconciler;
 
     /**
      * What an operator (or a health endpoint) needs to know.
@@ -28,17 +29,27 @@ public final class EventsApiSource implements AutoCloseable {
                          String lastEventId) {
     }
 
-    private EventsApiSource(WorkosClient client, EventsPoller poller) {
+    private EventsApiSource(WorkosClient client, EventsPoller poller, dev.dsync.workos.reconcile.Reconciler reconciler) {
         this.client = client;
         this.poller = poller;
+        this.reconciler = reconciler;
     }
 
     public static EventsApiSource start(EventsApiConfig config, MeterRegistry registry) {
         WorkosClient client = new WorkosClient(config.client(), new WorkosApiMetrics(registry));
-        LOG.log(System.Logger.Level.INFO, "Events API source: {0}, topics {1}/{2}, cursor in {3}, poll interval {4}",
-                config.client(), config.poller().eventsTopic(), config.poller().otherEventsTopic(),
-                config.poller().cursorTopic(), config.poller().pollInterval());
-        return new EventsApiSource(client, EventsPoller.start(config.poller(), client));
+        LOG.log(System.Logger.Level.INFO, "WorkOS API source: {0}, Events API {1} (topics {2}/{3}, cursor in {4}, poll "
+                + "interval {5}), reconciliation every {6}", config.client(), config.followEvents() ? "on" : "off",
+                config.poller().eventsTopic(), config.poller().otherEventsTopic(), config.poller().cursorTopic(),
+                config.poller().pollInterval(), config.reconcileInterval() == null ? "(off)" : config.reconcileInterval());
+        EventsPoller poller = EventsPoller.start(config.poller(), client);
+        poller.following(config.followEvents());
+        var p = config.poller();
+        var reconciler = dev.dsync.workos.reconcile.Reconciler.start(new dev.dsync.workos.reconcile.Reconciler.Settings(
+                p.bootstrapServers(), p.eventsTopic(), p.cursorTopic(), config.reconciliationsTopic(),
+                config.reconcileInterval(), (int) Math.max(1, Math.min(8, config.client().maxRps()
+                        / config.client().directoryUsersRps())), p.topicPartitions(), p.replicationFactor()),
+                client, poller::active, registry);
+        return new EventsApiSource(client, poller, reconciler);
     }
 
     /** Starts when the environment asks for it ({@code WORKOS_API_KEY} set, {@code DSYNC_EVENTS_API} not off). */
@@ -55,14 +66,20 @@ public final class EventsApiSource implements AutoCloseable {
         return poller;
     }
 
+    public dev.dsync.workos.reconcile.Reconciler reconciler() {
+        return reconciler;
+    }
+
     public Status status() {
         CursorState.Seen newest = poller.cursor().map(CursorState::newest).orElse(null);
-        return new Status(poller.active(), client.status(), poller.reconciliationNeeded().orElse(null),
+        return new Status(poller.active(), client.status(),
+                reconciler.gapOpen() ? poller.reconciliationNeeded().orElse(null) : null,
                 newest == null ? null : newest.id());
     }
 
     @Override
     public void close() {
+        reconciler.close();
         poller.close();
     }
 }

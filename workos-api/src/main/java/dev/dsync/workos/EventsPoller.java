@@ -112,6 +112,8 @@ public final class EventsPoller implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean assigned;
     private volatile boolean active;
+    /** False with {@code DSYNC_EVENTS_API=off}: the leader only holds the role (for reconciliation), reads nothing. */
+    private volatile boolean following = true;
     private volatile CursorState lastState;
     private volatile KafkaConsumer<String, byte[]> consumer;
     /** Test seam: runs inside each page's transaction just before the commit, with the page's number. */
@@ -169,6 +171,11 @@ public final class EventsPoller implements AutoCloseable {
         return cursor().map(CursorState::reconciliation);
     }
 
+    /** Whether the leader reads the Events API; off, it only holds the leadership that reconciliation runs under. */
+    public void following(boolean value) {
+        this.following = value;
+    }
+
     void beforeCommit(IntConsumer hook) {
         this.beforeCommit = hook;
     }
@@ -213,7 +220,7 @@ public final class EventsPoller implements AutoCloseable {
                         session = openSession(c);
                         continue;
                     }
-                    boolean more = step();
+                    boolean more = following && step();
                     if (more) {
                         c.poll(Duration.ZERO); // rebalances and revocations are only seen inside poll
                     } else {

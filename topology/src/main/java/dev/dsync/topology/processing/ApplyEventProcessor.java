@@ -21,8 +21,11 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
 
     /** Names of the stores this processor is connected to. */
     public record Stores(String directories, String users, String groups, String memberships,
-                         String membershipsByUser, String expiry, String horizons) {
+                         String membershipsByUser, String expiry, String horizons, String lastEvents) {
     }
+
+    /** How often the last event of each directory is written: one write per directory and second, not per event. */
+    static final Duration LAST_EVENT_FLUSH = Duration.ofSeconds(1);
 
     private final Stores stores;
     private final Map<ChangeLog.Topic, String> sinks;
@@ -40,6 +43,8 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     private String causeSource;
     /** The timestamp of the record being applied, which every record it emits carries. */
     private long inputTimestamp;
+    private org.apache.kafka.streams.state.KeyValueStore<String, byte[]> lastEvents;
+    private final Map<String, byte[]> pendingLastEvents = new java.util.HashMap<>();
 
     public ApplyEventProcessor(Stores stores, Map<ChangeLog.Topic, String> sinks, InactiveUserPolicy inactiveUsers,
                                Duration retention, Duration purgeInterval, TopologyMetrics metrics,
@@ -61,6 +66,18 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
         TombstonePurger purger = new TombstonePurger(opened, retention, metrics);
         context.schedule(purgeInterval, PunctuationType.WALL_CLOCK_TIME, purger::purge);
+        lastEvents = context.getStateStore(stores.lastEvents());
+        context.schedule(LAST_EVENT_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushLastEvents());
+    }
+
+    private void flushLastEvents() {
+        pendingLastEvents.forEach(lastEvents::put);
+        pendingLastEvents.clear();
+    }
+
+    @Override
+    public void close() {
+        // nothing to do: what is pending is at most a second of "last event" bookkeeping, rebuilt by the next event
     }
 
     @Override
@@ -68,7 +85,19 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         inputTimestamp = record.timestamp();
         cause = record.value();
         causeSource = source(record.headers().lastHeader(InputHeaders.SOURCE));
-        metrics.increment(state.apply(record.value()) ? APPLIED : STALE);
+        boolean applied = state.apply(record.value());
+        metrics.increment(applied ? APPLIED : STALE);
+        EventMeta meta = cause.meta();
+        pendingLastEvents.put(meta.directoryId(), ("{\"id\":" + quote(meta.eventId()) + ",\"type\":"
+                + quote(meta.type()) + ",\"occurred_at\":" + quote(meta.createdAt()) + ",\"source\":"
+                + quote(causeSource) + ",\"applied\":" + applied + ",\"applied_at\":"
+                + quote(dev.dsync.events.EventTimes.format(java.time.Instant.ofEpochMilli(context.currentSystemTimeMs())))
+                + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String quote(String s) {
+        return s == null ? "null"
+                : "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
     }
 
     /** The contract's sources; anything else (a record re-produced by hand, say) counts as a webhook. */

@@ -60,11 +60,13 @@ public final class DirectoryQueryService implements HttpService {
     private final Supplier<StateRouter> router;
     private final QueryMetrics metrics;
     private final String retryAfterSeconds;
+    private final SyncStatus sync;
 
-    DirectoryQueryService(Supplier<StateRouter> router, QueryMetrics metrics, QueryConfig config) {
+    DirectoryQueryService(Supplier<StateRouter> router, QueryMetrics metrics, QueryConfig config, SyncStatus sync) {
         this.router = router;
         this.metrics = metrics;
         this.retryAfterSeconds = Long.toString(Math.max(1, config.retryAfter().toSeconds()));
+        this.sync = sync;
     }
 
     @Override
@@ -126,6 +128,14 @@ public final class DirectoryQueryService implements HttpService {
                     return r.listing(DirectoryReads.organizationUsers(o, userFilter(req), p.after(), p.limit()),
                             p.limit(), call);
                 }));
+        rules.get("/v1/directories/{directory_id}/sync",
+                handle("/v1/directories/{directory_id}/sync", (req, r, call) -> {
+                    String d = id(req, "directory_id");
+                    return r.directory(d, reader -> sync.directory(d, reader), call);
+                }));
+        rules.post("/v1/reconciliations", handle("/v1/reconciliations", (req, r, call) -> sync.request(body(req))));
+        rules.get("/v1/reconciliations/{reconciliation_id}", handle("/v1/reconciliations/{reconciliation_id}",
+                (req, r, call) -> sync.reconciliation(req.path().pathParameters().get("reconciliation_id"))));
         // anything else under /v1 is an unknown route: a JSON 404 like every other error of the API
         rules.any("/v1/*", (req, res) -> {
             res.status(404).header(HeaderNames.CONTENT_TYPE, JSON)
@@ -230,6 +240,17 @@ public final class DirectoryQueryService implements HttpService {
             throw new BadRequest("state must be 'active' or 'inactive'");
         }
         return new DirectoryReads.UserFilter(state, param(req, "email"));
+    }
+
+    private static String body(ServerRequest req) {
+        if (!req.content().hasEntity()) {
+            return "";
+        }
+        byte[] bytes = req.content().as(byte[].class);
+        if (bytes.length > 64 * 1024) {
+            throw new BadRequest("the body is too large");
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
     }
 
     private static String param(ServerRequest req, String name) {

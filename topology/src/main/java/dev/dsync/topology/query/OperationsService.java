@@ -20,6 +20,7 @@ import org.apache.kafka.streams.KafkaStreams;
 final class OperationsService implements HttpService {
 
     private final Supplier<KafkaStreams.State> state;
+    private final Supplier<Optional<dev.dsync.workos.EventsApiSource>> workosApi;
     private final QueryMetrics metrics;
     private final byte[] openApi;
     private final byte[] asyncApi;
@@ -27,8 +28,10 @@ final class OperationsService implements HttpService {
     private final Map<String, Optional<byte[]>> schemas = new ConcurrentHashMap<>();
 
     /** {@code state} returns null until a topology is attached. */
-    OperationsService(Supplier<KafkaStreams.State> state, QueryMetrics metrics) {
+    OperationsService(Supplier<KafkaStreams.State> state,
+                      Supplier<Optional<dev.dsync.workos.EventsApiSource>> workosApi, QueryMetrics metrics) {
         this.state = state;
+        this.workosApi = workosApi;
         this.metrics = metrics;
         this.openApi = resource("openapi.yaml").orElseThrow(
                 () -> new IllegalStateException("openapi.yaml is missing from the classpath"));
@@ -44,6 +47,24 @@ final class OperationsService implements HttpService {
         }
     }
 
+    /**
+     * The WorkOS API source's part of health: {@code DEGRADED} (with the reason) while WorkOS refuses the key or keeps
+     * failing, or while events may have been missed and no reconciliation has closed the gap. Degraded does not
+     * make the instance unready: the webhooks and the state it serves are unaffected.
+     */
+    private String workosApiHealth() {
+        Optional<dev.dsync.workos.EventsApiSource> api = workosApi.get();
+        if (api.isEmpty()) {
+            return "";
+        }
+        var status = api.get().status();
+        String problem = status.api().degraded() ? status.api().reason()
+                : status.reconciliationNeeded() != null ? "events_may_be_missing" : null;
+        return ",\"workos_api\":{\"status\":\"" + (problem == null ? "UP" : "DEGRADED") + "\",\"reason\":"
+                + (problem == null ? "null" : Json.quote(problem)) + ",\"events_api_poller_here\":" + status.active()
+                + "}";
+    }
+
     @Override
     public void routing(HttpRules rules) {
         rules.get("/health/live", (req, res) -> {
@@ -53,7 +74,7 @@ final class OperationsService implements HttpService {
                     res.status(failed ? Status.SERVICE_UNAVAILABLE_503 : Status.OK_200)
                             .header(HeaderNames.CONTENT_TYPE, "application/json")
                             .send("{\"status\":\"" + (failed ? "DOWN" : "UP") + "\",\"streams\":\""
-                                    + (s == null ? "NOT_STARTED" : s.name()) + "\"}");
+                                    + (s == null ? "NOT_STARTED" : s.name()) + "\"" + workosApiHealth() + "}");
                 })
                 .get("/health/ready", (req, res) -> {
                     KafkaStreams.State s = state.get();
@@ -61,7 +82,7 @@ final class OperationsService implements HttpService {
                     res.status(up ? Status.OK_200 : Status.SERVICE_UNAVAILABLE_503)
                             .header(HeaderNames.CONTENT_TYPE, "application/json")
                             .send("{\"status\":\"" + (up ? "UP" : "DOWN") + "\",\"streams\":\""
-                                    + (s == null ? "NOT_STARTED" : s.name()) + "\"}");
+                                    + (s == null ? "NOT_STARTED" : s.name()) + "\"" + workosApiHealth() + "}");
                 })
                 .get("/metrics", (req, res) -> res
                         .header(HeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")

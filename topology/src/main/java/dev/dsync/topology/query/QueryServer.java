@@ -32,6 +32,7 @@ public final class QueryServer implements AutoCloseable {
     private final QueryMetrics metrics = new QueryMetrics();
     private final AtomicReference<StateRouter> router = new AtomicReference<>();
     private final AtomicReference<DsyncStreams> topology = new AtomicReference<>();
+    private final AtomicReference<dev.dsync.workos.EventsApiSource> workosApi = new AtomicReference<>();
     private final WebServer server;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -45,8 +46,9 @@ public final class QueryServer implements AutoCloseable {
                 .connectionOptions(o -> o.tcpNoDelay(true))
                 .routing(r -> r
                         .addFilter(new BearerAuth(config.authEnabled() ? config.token() : null, metrics))
-                        .register(new OperationsService(this::streamsState, metrics))
-                        .register(new DirectoryQueryService(router::get, metrics, config)))
+                        .register(new OperationsService(this::streamsState, this::workosApi, metrics))
+                        .register(new DirectoryQueryService(router::get, metrics, config,
+                                new SyncStatus(this::workosApi))))
                 .build();
     }
 
@@ -92,6 +94,15 @@ public final class QueryServer implements AutoCloseable {
         }
         metrics.bind(topology);
         router.set(new StateRouter(topology, config));
+    }
+
+    /** Serves the WorkOS API source's status ({@code /v1/directories/{id}/sync}, health) and reconciliations. */
+    public void attachWorkosApi(dev.dsync.workos.EventsApiSource source) {
+        workosApi.set(source);
+    }
+
+    private java.util.Optional<dev.dsync.workos.EventsApiSource> workosApi() {
+        return java.util.Optional.ofNullable(workosApi.get());
     }
 
     /** The port the server listens on (the configured one, or the one picked for port 0). */

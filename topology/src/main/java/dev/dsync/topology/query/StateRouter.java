@@ -389,7 +389,8 @@ final class StateRouter implements AutoCloseable {
         return new DirectoryStateReader(store(DsyncTopology.DIRECTORIES_STORE, partition, stale),
                 store(DsyncTopology.USERS_STORE, partition, stale), store(DsyncTopology.GROUPS_STORE, partition, stale),
                 store(DsyncTopology.MEMBERSHIPS_STORE, partition, stale),
-                store(DsyncTopology.MEMBERSHIPS_BY_USER_STORE, partition, stale));
+                store(DsyncTopology.MEMBERSHIPS_BY_USER_STORE, partition, stale),
+                store(DsyncTopology.LAST_EVENTS_STORE, partition, stale));
     }
 
     private <V> ReadOnlyKeyValueStore<String, V> store(String name, int partition, boolean stale) {

@@ -47,17 +47,35 @@ public final class DirectoryStateReader {
     private final ReadOnlyKeyValueStore<String, EntityRecord> groups;
     private final ReadOnlyKeyValueStore<String, MembershipRecord> memberships;
     private final ReadOnlyKeyValueStore<String, byte[]> membershipsByUser;
+    /** May be null: then no directory has a last event. */
+    private final ReadOnlyKeyValueStore<String, byte[]> lastEvents;
 
     public DirectoryStateReader(ReadOnlyKeyValueStore<String, EntityRecord> directories,
                                 ReadOnlyKeyValueStore<String, EntityRecord> users,
                                 ReadOnlyKeyValueStore<String, EntityRecord> groups,
                                 ReadOnlyKeyValueStore<String, MembershipRecord> memberships,
                                 ReadOnlyKeyValueStore<String, byte[]> membershipsByUser) {
+        this(directories, users, groups, memberships, membershipsByUser, null);
+    }
+
+    public DirectoryStateReader(ReadOnlyKeyValueStore<String, EntityRecord> directories,
+                                ReadOnlyKeyValueStore<String, EntityRecord> users,
+                                ReadOnlyKeyValueStore<String, EntityRecord> groups,
+                                ReadOnlyKeyValueStore<String, MembershipRecord> memberships,
+                                ReadOnlyKeyValueStore<String, byte[]> membershipsByUser,
+                                ReadOnlyKeyValueStore<String, byte[]> lastEvents) {
         this.directories = directories;
         this.users = users;
         this.groups = groups;
         this.memberships = memberships;
         this.membershipsByUser = membershipsByUser;
+        this.lastEvents = lastEvents;
+    }
+
+    /** The last event the topology took in for the directory (JSON: id, type, occurred_at, source, applied_at). */
+    public Optional<String> lastEvent(String directoryId) {
+        byte[] v = lastEvents == null ? null : lastEvents.get(directoryId);
+        return Optional.ofNullable(v == null ? null : new String(v, java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** The directory's own row, else an inferred directory when it holds live users or groups. */
