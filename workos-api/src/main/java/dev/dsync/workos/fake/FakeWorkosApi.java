@@ -2,6 +2,8 @@ package dev.dsync.workos.fake;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,15 +27,28 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
- * An in-process stand-in for WorkOS's {@code GET /events}, over real HTTP, for tests and (later) the simulator.
+ * An in-process stand-in for WorkOS's API over real HTTP, for tests and {@code ./dsync simulate --api}: the Events API
+ * ({@code GET /events}) and the Directory Sync list endpoints over a {@link FakeDirectoryWorld}.
  *
  * <p>It keeps an event log ordered by (created_at, id) and pages through it with {@code after} or
- * {@code range_start} as WorkOS does (oldest first, whatever {@code order} says). It checks the API key (401),
- * and injects what a client must survive: 429s with or without {@code Retry-After}, 5xx spells, and events that
- * become visible only after later ones were served ({@link #addHidden}, {@link #reveal}).
+ * {@code range_start} as WorkOS does (oldest first, whatever {@code order} says). {@link #publish} changes the world
+ * and logs the event; {@link #applySilently} changes the world only (WorkOS changed something and no event came);
+ * {@link #add} and friends log an event without touching the world. The Directory Sync endpoints
+ * ({@code /directories}, {@code /directory_users}, {@code /directory_groups}, each also by id) page the live world as
+ * WorkOS documents: {@code limit} 1..100 (default 10), {@code order} {@code asc}, {@code desc} (default) or
+ * {@code normal}, {@code after}/{@code before} cursors that are object ids (a since-deleted object's id still has a
+ * position).
+ *
+ * <p>It checks the API key (401), enforces WorkOS's rate limits (6,000 requests a minute per key; 4 a second per
+ * directory on {@code GET /directory_users}, answered with the JSON string {@code "Ratelimited"} and
+ * {@code Retry-After: 1}), and injects what a client must survive: 429s with or without {@code Retry-After}, 5xx
+ * spells, events that become visible only after later ones were served ({@link #addHidden}, {@link #reveal}), and
+ * changes made while a client pages ({@link #beforePage}).
  */
 public final class FakeWorkosApi implements AutoCloseable {
 
@@ -56,6 +72,7 @@ public final class FakeWorkosApi implements AutoCloseable {
             Comparator.comparing(StoredEvent::createdAt).thenComparing(StoredEvent::id);
 
     private final HttpServer server;
+    private final FakeDirectoryWorld world = new FakeDirectoryWorld();
     private final List<StoredEvent> log = new ArrayList<>();
     private final Set<String> hidden = new HashSet<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
@@ -63,21 +80,49 @@ public final class FakeWorkosApi implements AutoCloseable {
     private final AtomicLong sequence = new AtomicLong();
     private volatile String apiKey;
     private volatile Duration retention = Duration.ofDays(30);
+    private volatile Consumer<String> beforePage;
+    private volatile boolean groupsFieldOnUsers = true;
+    private final RateLimits limits = new RateLimits();
+    private final AtomicInteger rateLimited = new AtomicInteger();
 
-    private FakeWorkosApi(String apiKey) throws IOException {
+    private FakeWorkosApi(String apiKey, int port) throws IOException {
         this.apiKey = apiKey;
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
         server.createContext("/", this::handle);
         server.setExecutor(Executors.newFixedThreadPool(4));
-        server.start();
     }
 
+    /** Starts serving on a free port of 127.0.0.1. */
     public static FakeWorkosApi start(String apiKey) {
+        return start(apiKey, 0);
+    }
+
+    /** Starts serving on {@code port} of 127.0.0.1 (0: a free one). */
+    public static FakeWorkosApi start(String apiKey, int port) {
+        return start(apiKey, port, fake -> { });
+    }
+
+    /**
+     * Binds {@code port} of 127.0.0.1 (0: a free one), lets {@code prepare} fill the fake (publish a world, set
+     * limits), and only then starts answering: a client that connects meanwhile waits and never sees a half-built
+     * world.
+     */
+    public static FakeWorkosApi start(String apiKey, int port, Consumer<FakeWorkosApi> prepare) {
+        FakeWorkosApi fake;
         try {
-            return new FakeWorkosApi(apiKey);
+            fake = new FakeWorkosApi(apiKey, port);
         } catch (IOException e) {
-            throw new IllegalStateException("cannot start the fake WorkOS API", e);
+            throw new IllegalStateException("cannot start the fake WorkOS API on 127.0.0.1:" + port
+                    + (port == 0 ? "" : " (is the port in use?)") + ": " + e.getMessage(), e);
         }
+        try {
+            prepare.accept(fake);
+        } catch (RuntimeException e) {
+            fake.close();
+            throw e;
+        }
+        fake.server.start();
+        return fake;
     }
 
     public URI url() {
@@ -129,6 +174,59 @@ public final class FakeWorkosApi implements AutoCloseable {
         }
     }
 
+    /**
+     * Applies a Directory Sync event to the world and appends it to the event log, as WorkOS does when something
+     * changes in a directory. Events apply in call order (the world does no version checks); types the world does
+     * not model are only logged.
+     *
+     * @param dataJson the event's {@code data}, kept verbatim in the logged event
+     */
+    public StoredEvent publish(String type, String dataJson, Instant createdAt) {
+        JsonNode data = parseData(dataJson);
+        synchronized (this) {
+            world.apply(type, data);
+            return insert(type, FakeDirectoryWorld.directoryIdOf(type, data), createdAt, dataJson, false);
+        }
+    }
+
+    /** The same change to the world as {@link #publish}, but no event: WorkOS changed something and never said so. */
+    public void applySilently(String type, String dataJson) {
+        world.apply(type, parseData(dataJson));
+    }
+
+    /**
+     * A hook called with the request's path and query (e.g. {@code /directory_users?directory=d&limit=100}) before
+     * each page of a Directory Sync list is served, outside every lock, so it may change the world; null clears it.
+     */
+    public void beforePage(Consumer<String> hook) {
+        this.beforePage = hook;
+    }
+
+    /** Whether {@code /directory_users} fills each user's {@code groups} (default); off gives {@code []} as for new teams. */
+    public void groupsFieldOnUsers(boolean on) {
+        this.groupsFieldOnUsers = on;
+    }
+
+    /** Requests a second allowed on {@code GET /directory_users} per directory (default 4; 0 or less: no limit). */
+    public void directoryUsersRateLimit(double perSecond) {
+        limits.directoryUsers(perSecond);
+    }
+
+    /** Requests a minute allowed per API key on every endpoint (default 6,000; 0 or less: no limit). */
+    public void overallRateLimit(int perMinute) {
+        limits.overall(perMinute);
+    }
+
+    /** How many 429s the fake has answered (rate limits and injected ones). */
+    public int rateLimited() {
+        return rateLimited.get();
+    }
+
+    /** The world behind the Directory Sync endpoints (read it with {@link FakeDirectoryWorld#snapshot()}). */
+    public FakeDirectoryWorld world() {
+        return world;
+    }
+
     public synchronized List<StoredEvent> events() {
         return List.copyOf(log);
     }
@@ -164,6 +262,7 @@ public final class FakeWorkosApi implements AutoCloseable {
         try (exchange) {
             Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            String path = exchange.getRequestURI().getPath();
             int status;
             String body;
             String retryAfter = null;
@@ -171,6 +270,7 @@ public final class FakeWorkosApi implements AutoCloseable {
             synchronized (this) {
                 fault = faults.poll();
             }
+            Long overallWait;
             if (!("Bearer " + apiKey).equals(auth)) {
                 status = 401;
                 body = "{\"message\":\"Unauthorized\"}";
@@ -178,13 +278,26 @@ public final class FakeWorkosApi implements AutoCloseable {
                 status = fault.status();
                 retryAfter = fault.retryAfter();
                 body = status == 429 ? "\"Ratelimited\"" : "{\"message\":\"Internal error\"}";
-            } else if (!exchange.getRequestMethod().equals("GET") || !exchange.getRequestURI().getPath().equals("/events")) {
+            } else if ((overallWait = limits.takeOverall(auth)) != null) {
+                status = 429;
+                retryAfter = Long.toString(Math.max(1, overallWait));
+                body = "{\"message\":\"Rate limit exceeded.\"}";
+            } else if (!exchange.getRequestMethod().equals("GET")) {
                 status = 404;
                 body = "{\"message\":\"Not found\"}";
             } else {
-                Answer answer = events(query);
+                Answer answer;
+                try {
+                    answer = path.equals("/events") ? events(query) : directorySync(path, query, exchange.getRequestURI());
+                } catch (RuntimeException e) {
+                    answer = new Answer(500, "{\"message\":\"fake WorkOS API: " + e.getClass().getSimpleName() + "\"}");
+                }
                 status = answer.status();
                 body = answer.body();
+                retryAfter = answer.retryAfter();
+            }
+            if (status == 429) {
+                rateLimited.incrementAndGet();
             }
             requests.add(new Request(Instant.now(), exchange.getRequestURI().getPath(), query, auth,
                     exchange.getRequestHeaders().getFirst("User-Agent"), status));
@@ -201,7 +314,182 @@ public final class FakeWorkosApi implements AutoCloseable {
         }
     }
 
-    private record Answer(int status, String body) {
+    private record Answer(int status, String body, String retryAfter) {
+        Answer(int status, String body) {
+            this(status, body, null);
+        }
+    }
+
+    private static final Answer NOT_FOUND = new Answer(404, "{\"message\":\"Not found\"}");
+
+    /** The Directory Sync endpoints: lists (validated, rate-limited, then the page hook) and single objects. */
+    private Answer directorySync(String path, Map<String, String> query, URI uri) {
+        String[] parts = path.split("/", -1);
+        if (parts.length < 2 || parts.length > 3 || (parts.length == 3 && parts[2].isEmpty())) {
+            return NOT_FOUND;
+        }
+        String collection = parts[1];
+        if (!collection.equals("directories") && !collection.equals("directory_users")
+                && !collection.equals("directory_groups")) {
+            return NOT_FOUND;
+        }
+        try {
+            if (parts.length == 3) {
+                String id = parts[2];
+                JsonNode object = switch (collection) {
+                    case "directories" -> world.getDirectory(id);
+                    case "directory_users" -> world.getUser(id, groupsFieldOnUsers);
+                    default -> world.getGroup(id);
+                };
+                return new Answer(200, object.toString());
+            }
+            FakeDirectoryWorld.PageRequest paging;
+            try {
+                paging = paging(query);
+            } catch (IllegalArgumentException e) {
+                return invalid(e.getMessage());
+            }
+            String directory = blankToNull(query.get("directory"));
+            if (collection.equals("directory_users")) {
+                String group = blankToNull(query.get("group"));
+                if (directory == null && group == null) {
+                    return new Answer(422, "{\"message\":\"Validation failed: provide 'directory' or 'group'.\","
+                            + "\"errors\":[{\"code\":\"required\",\"field\":\"directory\"}]}");
+                }
+                String scope = directory != null ? directory : world.directoryOfGroup(group).orElse(group);
+                if (!limits.takeDirectoryUsers(scope)) {
+                    return new Answer(429, "\"Ratelimited\"", "1");
+                }
+                hook(uri);
+                return new Answer(200, world.listUsers(directory, group, paging, groupsFieldOnUsers).json());
+            }
+            if (collection.equals("directory_groups")) {
+                String user = blankToNull(query.get("user"));
+                if (directory == null && user == null) {
+                    return new Answer(422, "{\"message\":\"Validation failed: provide 'directory' or 'user'.\","
+                            + "\"errors\":[{\"code\":\"required\",\"field\":\"directory\"}]}");
+                }
+                hook(uri);
+                return new Answer(200, world.listGroups(directory, user, paging).json());
+            }
+            hook(uri);
+            return new Answer(200, world.listDirectories(blankToNull(query.get("organization_id")), paging).json());
+        } catch (FakeDirectoryWorld.NotFound e) {
+            return new Answer(404, EventParser.MAPPER.createObjectNode().put("message", e.getMessage()).toString());
+        } catch (FakeDirectoryWorld.UnknownCursor e) {
+            return invalid(e.getMessage());
+        }
+    }
+
+    private void hook(URI uri) {
+        Consumer<String> hook = beforePage;
+        if (hook != null) {
+            hook.accept(uri.getRawQuery() == null ? uri.getRawPath() : uri.getRawPath() + "?" + uri.getRawQuery());
+        }
+    }
+
+    private static Answer invalid(String field) {
+        return new Answer(422, "{\"message\":\"Validation failed.\",\"errors\":[{\"code\":\"invalid\",\"field\":\""
+                + field + "\"}]}");
+    }
+
+    /** Validated paging parameters; an invalid one throws with the field's name. */
+    private static FakeDirectoryWorld.PageRequest paging(Map<String, String> query) {
+        int limit;
+        try {
+            limit = Integer.parseInt(query.getOrDefault("limit", "10"));
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > 100) {
+            throw new IllegalArgumentException("limit");
+        }
+        String order = query.getOrDefault("order", "desc");
+        if (!order.equals("asc") && !order.equals("desc") && !order.equals("normal")) {
+            throw new IllegalArgumentException("order");
+        }
+        String after = blankToNull(query.get("after"));
+        String before = blankToNull(query.get("before"));
+        if (after != null && before != null) {
+            throw new IllegalArgumentException("before");
+        }
+        return new FakeDirectoryWorld.PageRequest(limit, order, after, before);
+    }
+
+    private static String blankToNull(String value) {
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static JsonNode parseData(String dataJson) {
+        try {
+            JsonNode data = EventParser.MAPPER.readTree(dataJson);
+            if (data == null || !data.isObject()) {
+                throw new IllegalArgumentException("event data must be a JSON object");
+            }
+            return data;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalArgumentException("event data is not JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** WorkOS's rate limits: per key on every call, per directory on {@code GET /directory_users}. */
+    private static final class RateLimits {
+        private double directoryUsersPerSecond = 4;
+        private int overallPerMinute = 6000;
+        private final Map<String, Bucket> directoryUsers = new HashMap<>();
+        private final Map<String, Bucket> overall = new HashMap<>();
+
+        synchronized void directoryUsers(double perSecond) {
+            directoryUsersPerSecond = perSecond;
+            directoryUsers.clear();
+        }
+
+        synchronized void overall(int perMinute) {
+            overallPerMinute = perMinute;
+            overall.clear();
+        }
+
+        /** Null when the call may go ahead, else the seconds until it could. */
+        synchronized Long takeOverall(String key) {
+            if (overallPerMinute <= 0) {
+                return null;
+            }
+            long wait = overall.computeIfAbsent(key, k -> new Bucket(overallPerMinute / 60.0, overallPerMinute)).take();
+            return wait == 0 ? null : (long) Math.ceil(wait / 1e9);
+        }
+
+        synchronized boolean takeDirectoryUsers(String directory) {
+            if (directoryUsersPerSecond <= 0) {
+                return true;
+            }
+            return directoryUsers.computeIfAbsent(directory,
+                    k -> new Bucket(directoryUsersPerSecond, Math.max(1, directoryUsersPerSecond))).take() == 0;
+        }
+    }
+
+    /** A token bucket that never waits: {@link #take} answers 0 and takes a token, or the nanoseconds until one. */
+    private static final class Bucket {
+        private final double perNano;
+        private final double capacity;
+        private double tokens;
+        private long at = System.nanoTime();
+
+        Bucket(double perSecond, double capacity) {
+            this.perNano = perSecond / 1e9;
+            this.capacity = capacity;
+            this.tokens = capacity;
+        }
+
+        long take() {
+            long now = System.nanoTime();
+            tokens = Math.min(capacity, tokens + (now - at) * perNano);
+            at = now;
+            if (tokens >= 1) {
+                tokens -= 1;
+                return 0;
+            }
+            return Math.max(1, (long) Math.ceil((1 - tokens) / perNano));
+        }
     }
 
     private synchronized Answer events(Map<String, String> query) {
