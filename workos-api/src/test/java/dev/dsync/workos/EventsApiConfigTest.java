@@ -14,7 +14,11 @@ class EventsApiConfigTest {
     @Test
     void offWithoutAKeyOnWithOne() {
         assertThat(EventsApiConfig.fromEnv(Map.of())).isEmpty();
-        assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "sk_test_x", "DSYNC_EVENTS_API", "off"))).isEmpty();
+        // with a key and the Events API off, bootstrap and reconciliation still run
+        EventsApiConfig noEvents = EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "sk_test_x", "DSYNC_EVENTS_API", "off"))
+                .orElseThrow();
+        assertThat(noEvents.followEvents()).isFalse();
+        assertThat(EventsApiConfig.fromEnv(Map.of("DSYNC_EVENTS_API", "off"))).isEmpty();
         assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("DSYNC_EVENTS_API", "on")))
                 .hasMessageContaining("WORKOS_API_KEY");
 
@@ -25,6 +29,9 @@ class EventsApiConfigTest {
         assertThat(config.poller().eventsTopic()).isEqualTo("workos.dsync.events");
         assertThat(config.poller().cursorTopic()).isEqualTo("dsync.workos.cursor");
         assertThat(config.poller().startAt()).isNull();
+        assertThat(config.followEvents()).isTrue();
+        assertThat(config.reconcileInterval()).isEqualTo(Duration.ofHours(6));
+        assertThat(config.reconciliationsTopic()).isEqualTo("dsync.reconciliations");
         assertThat(config.toString()).doesNotContain("sk_test_secret_value");
     }
 
@@ -44,5 +51,13 @@ class EventsApiConfigTest {
         assertThat(config.poller().bootstrapServers()).isEqualTo("kafka:9092");
         assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_EVENTS_POLL_INTERVAL", "10"))
                 .orElseThrow().poller().pollInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_RECONCILE_INTERVAL", "off"))
+                .orElseThrow().reconcileInterval()).isNull();
+        assertThat(EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_RECONCILE_INTERVAL", "PT30M"))
+                .orElseThrow().reconcileInterval()).isEqualTo(Duration.ofMinutes(30));
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_RECONCILE_INTERVAL", "soon")))
+                .hasMessageContaining("DSYNC_RECONCILE_INTERVAL");
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_RECONCILE_INTERVAL", "PT0S")))
+                .hasMessageContaining("DSYNC_RECONCILE_INTERVAL");
     }
 }

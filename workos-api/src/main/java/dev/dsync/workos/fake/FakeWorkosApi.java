@@ -138,9 +138,12 @@ public final class FakeWorkosApi implements AutoCloseable {
         this.retention = value;
     }
 
-    /** Adds a Directory Sync event with a realistic payload for {@code directoryId}. */
+    /**
+     * Adds a Directory Sync event with a realistic payload for {@code directoryId}, applied to the world too (what
+     * WorkOS lists always agrees with its events, or a bootstrap would undo them).
+     */
     public StoredEvent add(String type, String directoryId, Instant createdAt) {
-        return insert(type, directoryId, createdAt, data(type, directoryId, createdAt), false);
+        return publish(type, data(type, directoryId, createdAt), createdAt);
     }
 
     /** Adds an event whose {@code data} is given verbatim (e.g. one without a directory id). */
@@ -152,8 +155,10 @@ public final class FakeWorkosApi implements AutoCloseable {
      * Adds an event that stays invisible until {@link #reveal}: it sorts by its {@code createdAt} among the
      * others, so once revealed it appears behind events a reader may already have passed.
      */
-    public StoredEvent addHidden(String type, String directoryId, Instant createdAt) {
-        return insert(type, directoryId, createdAt, data(type, directoryId, createdAt), true);
+    public synchronized StoredEvent addHidden(String type, String directoryId, Instant createdAt) {
+        String data = data(type, directoryId, createdAt);
+        world.apply(type, parseData(data));
+        return insert(type, directoryId, createdAt, data, true);
     }
 
     public synchronized void reveal(String eventId) {
