@@ -36,8 +36,17 @@ public final class TopologyMain {
         DsyncStreams topology = DsyncStreams.start(config);
         query.attach(topology);
         // With WORKOS_API_KEY set, follow WorkOS's Events API too; one instance of the deployment polls at a time.
-        var eventsApi = dev.dsync.workos.EventsApiSource.startFromEnv(System.getenv(), config.bootstrapServers(),
-                query.meterRegistry());
+        java.util.Optional<dev.dsync.workos.EventsApiSource> eventsApi;
+        try {
+            eventsApi = dev.dsync.workos.EventsApiSource.startFromEnv(System.getenv(), config.bootstrapServers(),
+                    query.meterRegistry());
+        } catch (IllegalArgumentException e) {
+            LOG.error("cannot start the WorkOS API source: {}", e.getMessage());
+            query.close();
+            topology.close();
+            System.exit(2);
+            return;
+        }
         eventsApi.ifPresent(query::attachWorkosApi);
         Thread hook = new Thread(() -> {
             eventsApi.ifPresent(dev.dsync.workos.EventsApiSource::close);
