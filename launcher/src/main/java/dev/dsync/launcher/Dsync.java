@@ -25,6 +25,8 @@ public final class Dsync {
                                       webhook throughput and latency against a no-op route
               bench mirror [--users N] [--groups N] [--memberships N] [--runs R]
                                       initial-sync burst: first webhook to last row in PostgreSQL
+              bench bootstrap [--users N] [--groups N] [--memberships N] [--directories N] [--runs R]
+                                      bootstrap from WorkOS's API (a local fake at its rate limits) vs the floor
               bench topology [--users N] [--groups N] [--memberships N] [--runs R]
                                       topology throughput against a pass-through Streams app
               bench query [--runs R] [--lookups N]
@@ -112,6 +114,7 @@ public final class Dsync {
         switch (name) {
             case "gateway" -> dev.dsync.launcher.bench.GatewayBenchmark.main(rest);
             case "mirror" -> dev.dsync.launcher.bench.MirrorBenchmark.main(rest);
+            case "bootstrap" -> dev.dsync.launcher.bench.BootstrapBenchmark.main(rest);
             default -> {
                 System.err.print(USAGE);
                 return 2;
