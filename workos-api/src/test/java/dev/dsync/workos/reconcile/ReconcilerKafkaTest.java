@@ -111,6 +111,39 @@ class ReconcilerKafkaTest {
     }
 
     @Test
+    void aGapThePollerFlaggedIsClosedByAReconciliationOfEveryDirectory() throws Exception {
+        String cursorTopic = "cursor-gap";
+        try (FakeWorkosApi workos = FakeWorkosApi.start(KEY)) {
+            WorkosClient client = new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url()), new WorkosApiMetrics());
+            AtomicBoolean leader = new AtomicBoolean(true);
+            try (Reconciler reconciler = Reconciler.start(settings(cursorTopic, "reconciliations-gap"), client,
+                    leader::get, new SimpleMeterRegistry())) {
+                await().atMost(Duration.ofSeconds(30)).until(() -> reconciler.log().lastFull().isPresent());
+                assertThat(reconciler.log().lastFull().orElseThrow().path("trigger").asText()).isEqualTo("bootstrap");
+                assertThat(reconciler.gapOpen()).isFalse();
+                leader.set(false);
+
+                // the poller finds its cursor past the Events API's retention and says so in the cursor record
+                Instant now = Instant.now();
+                var cursor = dev.dsync.workos.CursorState.startingAt(now.minus(Duration.ofDays(40)), now)
+                        .withGap(new dev.dsync.workos.CursorState.Gap("cursor_expired", now.minus(Duration.ofDays(40)),
+                                now.minus(Duration.ofDays(30)), now));
+                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
+                        "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cursorTopic, 0,
+                            dev.dsync.workos.CursorState.KEY, cursor.toJson())).get();
+                }
+                await().atMost(Duration.ofSeconds(10)).until(reconciler::gapOpen);
+                leader.set(true);
+                await().atMost(Duration.ofSeconds(30)).until(() -> reconciler.log().lastFull()
+                        .map(r -> r.path("trigger").asText().equals("gap")).orElse(false));
+                assertThat(reconciler.gapOpen()).isFalse();
+            }
+        }
+    }
+
+    @Test
     void aStandbyNeverTalksToWorkos() throws Exception {
         try (FakeWorkosApi workos = FakeWorkosApi.start(KEY)) {
             WorkosClient client = new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url()), new WorkosApiMetrics());
