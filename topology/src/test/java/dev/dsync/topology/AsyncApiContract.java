@@ -122,6 +122,26 @@ public final class AsyncApiContract {
         return out;
     }
 
+    /**
+     * The topic configuration the channel of {@code topic} declares in its Kafka binding, values as text (a list,
+     * such as {@code cleanup.policy}, joined with commas as Kafka writes it).
+     */
+    public Map<String, String> topicConfiguration(String topic) {
+        JsonNode bindings = deref(channel(topic).path("bindings"));
+        JsonNode config = deref(bindings.path("kafka")).path("topicConfiguration");
+        Map<String, String> declared = new java.util.TreeMap<>();
+        config.fields().forEachRemaining(f -> {
+            List<String> values = new ArrayList<>();
+            if (f.getValue().isArray()) {
+                f.getValue().forEach(v -> values.add(v.asText()));
+            } else {
+                values.add(f.getValue().asText());
+            }
+            declared.put(f.getKey(), String.join(",", values));
+        });
+        return declared;
+    }
+
     /** What judging one record found: the message it matched (null when none), else why each message did not. */
     public record Verdict(String topic, String message, Map<String, List<String>> mismatches) {
         public boolean valid() {

@@ -5,7 +5,6 @@ import static dev.dsync.topology.AsyncApiContract.iterable;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
@@ -32,6 +31,15 @@ import org.junit.jupiter.api.Test;
  * and its channels are exactly the topics dsync writes, with the configuration dsync creates them with.
  */
 class AsyncApiDocumentTest {
+
+    /**
+     * {@code dsync.reconciliations} as {@code Reconciler}'s constructor creates it (its partitions and replication
+     * come from {@code DSYNC_TOPIC_PARTITIONS} and {@code DSYNC_TOPIC_REPLICATION_FACTOR}); the configuration of the
+     * real topic on a broker is compared with the document by {@code query.WorkosApiContractTest}.
+     */
+    static final Map<String, String> RECONCILIATIONS_CONFIG = Map.of(
+            "cleanup.policy", "compact",
+            "min.compaction.lag.ms", "0");
 
     private final AsyncApiContract contract = AsyncApiContract.load();
     private final Schema asyncApiSpec = AsyncApiContract.REGISTRY.getSchema(
@@ -114,18 +122,16 @@ class AsyncApiDocumentTest {
         Set<String> written = new TreeSet<>(Topics.INPUTS);
         written.addAll(Topics.CHANGE_LOGS);
         written.add(Topics.PROVISIONING);
+        written.add(Topics.RECONCILIATIONS);
         assertThat(byAddress.keySet()).isEqualTo(written);
 
         for (Map.Entry<String, JsonNode> e : byAddress.entrySet()) {
-            JsonNode bindings = contract.deref(e.getValue().path("bindings"));
-            JsonNode config = contract.deref(bindings.path("kafka")).path("topicConfiguration");
-            Map<String, String> declared = new TreeMap<>();
-            config.fields().forEachRemaining(f -> declared.put(f.getKey(), f.getValue().isArray()
-                    ? stream(f.getValue()).map(JsonNode::asText).collect(Collectors.joining(","))
-                    : f.getValue().asText()));
-            Map<String, String> created = e.getKey().equals(Topics.PROVISIONING)
-                    ? Topics.provisioningConfig(TopologyConfig.DEFAULT_PROVISIONING_RETENTION)
-                    : Topics.configFor(e.getKey());
+            Map<String, String> declared = contract.topicConfiguration(e.getKey());
+            Map<String, String> created = switch (e.getKey()) {
+                case Topics.PROVISIONING -> Topics.provisioningConfig(TopologyConfig.DEFAULT_PROVISIONING_RETENTION);
+                case Topics.RECONCILIATIONS -> RECONCILIATIONS_CONFIG;
+                default -> Topics.configFor(e.getKey());
+            };
             assertThat(declared).as(e.getKey()).isEqualTo(new TreeMap<>(created));
         }
     }
@@ -173,12 +179,6 @@ class AsyncApiDocumentTest {
         try (Stream<Path> files = Files.list(dir)) {
             return files.map(p -> "schemas/" + p.getFileName()).collect(Collectors.toCollection(TreeSet::new));
         }
-    }
-
-    static Stream<JsonNode> stream(JsonNode array) {
-        List<JsonNode> out = new ArrayList<>();
-        ((ArrayNode) array).elements().forEachRemaining(out::add);
-        return out.stream();
     }
 
     static List<Map.Entry<String, JsonNode>> fields(JsonNode node) {

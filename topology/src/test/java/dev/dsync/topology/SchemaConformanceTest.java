@@ -19,6 +19,10 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import dev.dsync.workos.reconcile.Drift;
+import dev.dsync.workos.reconcile.RepairEvents;
+import java.time.Instant;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -236,6 +240,148 @@ class SchemaConformanceTest {
             wrongKind.set("before", json(user.value()));
             assertThat(refused(Topics.PROVISIONING, removal.key(), wrongKind)).isTrue();
         }
+    }
+
+    @Test
+    void reconciliationRecordsMatchTheDocumentAndItRefusesWhatTheyCannotBe() {
+        Instant started = TestEvents.BASE;
+        String id = ReconciliationRecords.newId(started, random);
+        String d = "directory_01RECONCILED";
+        // a busy result (every kind and direction, more users missing than the examples keep), a clean one, and the
+        // result for a directory WorkOS no longer lists and the mirror holds no row of (organization_id null)
+        ObjectNode busy = ReconciliationRecords.record(id, d, "org_01RECONCILED", "request", started,
+                started.plusMillis(2503), ReconciliationRecords.busyDrift(""), 131);
+        ObjectNode clean = ReconciliationRecords.record(id, d, "org_01RECONCILED", "schedule", started,
+                started.plusSeconds(1), new Drift(), 0);
+        Drift gone = new Drift();
+        gone.add(Drift.Kind.DIRECTORIES, Drift.Direction.EXTRA, "directory_gone");
+        gone.add(Drift.Kind.USERS, Drift.Direction.EXTRA, "directory_user_gone");
+        ObjectNode unlisted = ReconciliationRecords.record(id, "directory_gone", null, "gap", started,
+                started.plusSeconds(1), gone, 1);
+        for (String trigger : List.of("bootstrap", "schedule", "request", "gap")) {
+            ObjectNode r = clean.deepCopy().put("trigger", trigger);
+            assertThat(judgeReconciliation(d, r).message()).as(trigger).isEqualTo("reconciliation");
+        }
+        assertThat(judgeReconciliation(d, busy).message()).as(busy.toString()).isEqualTo("reconciliation");
+        assertThat(judgeReconciliation("directory_gone", unlisted).message()).isEqualTo("reconciliation");
+        // what the schema cannot say, Drift does: the counts are complete, the examples capped, the total their sum
+        assertThat(busy.at("/drift/users/missing").asLong()).isEqualTo(Drift.EXAMPLES + 20);
+        assertThat(busy.at("/drift/users/examples/missing")).hasSize(Drift.EXAMPLES);
+        long sum = 0;
+        for (String kind : List.of("directories", "users", "groups", "memberships")) {
+            for (String direction : List.of("missing", "extra", "different")) {
+                sum += busy.path("drift").path(kind).path(direction).asLong();
+            }
+        }
+        assertThat(busy.path("drift_total").asLong()).isEqualTo(sum);
+
+        // and the schema refuses what such a record cannot be
+        assertThat(judgeReconciliation(d, busy.deepCopy().put("trigger", "manual")).valid()).isFalse();
+        assertThat(judgeReconciliation(d, busy.deepCopy().put("status", "failed")).valid()).isFalse();
+        assertThat(judgeReconciliation(d, busy.deepCopy().put("reconciliation_id", "rec_1")).valid()).isFalse();
+        assertThat(judgeReconciliation(d, busy.deepCopy().put("started_at", "yesterday")).valid()).isFalse();
+        assertThat(judgeReconciliation(d, busy.deepCopy().put("drift_total", -1)).valid()).isFalse();
+        assertThat(judgeReconciliation(d, (ObjectNode) busy.deepCopy().without("repaired")).valid()).isFalse();
+        ObjectNode noKind = busy.deepCopy();
+        ((ObjectNode) noKind.get("drift")).remove("groups");
+        assertThat(judgeReconciliation(d, noKind).valid()).isFalse();
+        ObjectNode tooMany = busy.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) tooMany.at("/drift/users/examples/missing"))
+                .add("directory_user_one_too_many");
+        assertThat(judgeReconciliation(d, tooMany).valid()).isFalse();
+        ObjectNode notAMembership = busy.deepCopy();
+        ((com.fasterxml.jackson.databind.node.ArrayNode) notAMembership.at("/drift/memberships/examples/extra"))
+                .add("directory_user_x");
+        assertThat(judgeReconciliation(d, notAMembership).valid()).isFalse();
+    }
+
+    @Test
+    void repairEventsAreValidInputAndEverythingTheTopologyMakesOfThemMatchesTheDocument() {
+        // RepairEvents is what reconciliation writes to the input topic; fed to the real topology, every record it
+        // writes (and every repair itself) must match the document like a webhook's would
+        String d = "directory_01REPAIRED";
+        String org = "org_01REPAIRED";
+        Instant t = TestEvents.BASE.minusSeconds(3600);
+        // a bootstrap creates; a later run updates and removes (one run repairs an entity once: its event id is a
+        // hash of the run, the type and the entity, so a second repair of the same kind in the same run is a duplicate)
+        RepairEvents repairs = new RepairEvents(Topics.EVENTS, ReconciliationRecords.newId(t, random));
+        RepairEvents later = new RepairEvents(Topics.EVENTS, ReconciliationRecords.newId(t.plusSeconds(60), random));
+        ObjectNode restDirectory = (ObjectNode) json("{\"object\":\"directory\",\"id\":\"" + d + "\","
+                + "\"organization_id\":\"" + org + "\",\"type\":\"okta scim v2.0\",\"state\":\"linked\","
+                + "\"name\":\"Acme\",\"domain\":\"acme.example\",\"created_at\":\"2026-01-01T00:00:00.000Z\","
+                + "\"updated_at\":\"2026-01-02T00:00:00.000Z\"}");
+        ObjectNode restGroup = (ObjectNode) json("{\"object\":\"directory_group\",\"id\":\"directory_group_01R\","
+                + "\"idp_id\":\"g1\",\"directory_id\":\"" + d + "\",\"organization_id\":\"" + org + "\","
+                + "\"name\":\"Engineering\",\"raw_attributes\":{},\"created_at\":\"2026-01-01T00:00:00.000Z\","
+                + "\"updated_at\":\"2026-01-02T00:00:00.000Z\"}");
+        ObjectNode restUser = (ObjectNode) json(sample("dsync.user.created")).get("data").deepCopy();
+        restUser.put("id", "directory_user_01R").put("directory_id", d).put("organization_id", org)
+                .put("updated_at", "2026-01-02T00:00:00.000Z");
+        restUser.putArray("groups").add(restGroup.deepCopy());
+        ObjectNode otherUser = restUser.deepCopy().put("id", "directory_user_01S").put("email", "s@acme.example");
+
+        List<ProducerRecord<String, byte[]>> sent = List.of(
+                repairs.directory(restDirectory, null, t),
+                repairs.group(d, restGroup, true, t),
+                repairs.user(d, restUser, true, t),
+                repairs.user(d, otherUser, true, t),
+                repairs.membershipAdded(d, restUser, restGroup, t),
+                repairs.membershipAdded(d, otherUser, restGroup, t),
+                later.user(d, restUser.deepCopy().put("first_name", "Renamed")
+                        .put("updated_at", "2026-01-03T00:00:00.000Z"), false, t.plusSeconds(60)),
+                later.group(d, restGroup.deepCopy().put("name", "Eng").put("updated_at", "2026-01-03T00:00:00.000Z"),
+                        false, t.plusSeconds(60)),
+                later.directory(restDirectory.deepCopy().put("name", "Acme Inc").put("state", "unlinked")
+                        .put("updated_at", "2026-01-03T00:00:00.000Z"), json("{\"domains\":[\"acme.example\"]}"),
+                        t.plusSeconds(60)),
+                later.membershipRemoved(d, "directory_group_01R", "directory_user_01R", org, t.plusSeconds(120)),
+                later.userDeleted(d, "directory_user_01R", org, t.plusSeconds(120)),
+                later.groupDeleted(d, "directory_group_01R", org, t.plusSeconds(180)),
+                later.directoryDeleted(d, json("{\"organization_id\":\"" + org + "\"}"), t.plusSeconds(240)));
+        List<String> failures = new ArrayList<>();
+        Set<String> sources = new TreeSet<>();
+        Set<String> types = new TreeSet<>();
+        try (Harness h = new Harness(dir.resolve("repairs"), InactiveUserPolicy.RETAIN)) {
+            TestInputTopic<String, byte[]> input = h.driver.createInputTopic(Topics.EVENTS, new StringSerializer(),
+                    new ByteArraySerializer());
+            for (ProducerRecord<String, byte[]> r : sent) {
+                assertThat(r.topic()).isEqualTo(Topics.EVENTS);
+                assertThat(r.key()).isEqualTo(d);
+                var verdict = contract.judge(Topics.EVENTS, bytes(r.key()), r.value(), r.headers());
+                if (!"dsyncEvent".equals(verdict.message())) {
+                    failures.add("repair " + new String(r.value(), StandardCharsets.UTF_8) + ": " + verdict);
+                }
+                assertThat(header(r.headers(), "dsync-source")).isEqualTo("reconciliation");
+                input.pipeInput(new TestRecord<>(r.key(), r.value(), r.headers(), Harness.RECEIVED_AT));
+            }
+            for (String topic : OUTPUTS) {
+                for (Harness.Out o : h.all(topic)) {
+                    var verdict = contract.judge(topic, bytes(o.key()), bytes(o.value()), o.headers());
+                    if (!verdict.valid()) {
+                        failures.add(o + ": " + verdict);
+                    }
+                }
+            }
+            for (Harness.Out o : h.all(Topics.PROVISIONING)) {
+                JsonNode p = json(o.value());
+                types.add(p.path("type").asText());
+                sources.add(p.path("cause").path("source").asText());
+            }
+            assertThat(h.all(Topics.DEAD_LETTERS)).isEmpty();
+            // REST's linked/unlinked became the events' active/inactive on the way
+            assertThat(h.all(Topics.DIRECTORIES).stream().filter(o -> o.value() != null)
+                    .map(o -> json(o.value()).path("state").asText()).toList())
+                    .containsExactly("active", "inactive");
+        }
+        assertThat(failures).isEmpty();
+        assertThat(sources).contains("reconciliation");
+        assertThat(types).contains("directory.activated", "user.provisioned", "membership.granted", "user.updated",
+                "group.updated", "directory.updated", "membership.revoked", "user.deprovisioned", "group.deleted",
+                "directory.deleted");
+    }
+
+    private AsyncApiContract.Verdict judgeReconciliation(String key, ObjectNode value) {
+        return contract.judge(Topics.RECONCILIATIONS, utf8(key), utf8(value.toString()), null);
     }
 
     private boolean refused(String topic, String key, JsonNode value) {
