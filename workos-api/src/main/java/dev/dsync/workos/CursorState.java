@@ -108,10 +108,15 @@ public record CursorState(String after, Instant afterCreatedAt, Instant rangeSta
         return new CursorState(after, afterCreatedAt, rangeStart, window, checked, reconciliation, checked);
     }
 
-    /** Records a possible gap; an earlier one not yet reconciled is widened rather than replaced. */
+    /**
+     * Records a possible gap; an earlier one is widened rather than replaced. Its detection time becomes the new
+     * one's: a gap counts as closed once a reconciliation of every directory started after it was detected, so a gap
+     * found after that reconciliation must not look closed by it.
+     */
     public CursorState withGap(Gap gap) {
         Gap merged = reconciliation == null ? gap : new Gap(reconciliation.reason(),
-                min(reconciliation.from(), gap.from()), max(reconciliation.to(), gap.to()), reconciliation.detectedAt());
+                min(reconciliation.from(), gap.from()), max(reconciliation.to(), gap.to()),
+                max(reconciliation.detectedAt(), gap.detectedAt()));
         return new CursorState(after, afterCreatedAt, rangeStart, window, checkedAt, merged, gap.detectedAt());
     }
 

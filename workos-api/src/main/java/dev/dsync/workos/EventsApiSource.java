@@ -49,6 +49,7 @@ public final class EventsApiSource implements AutoCloseable {
                 config.reconcileInterval(), (int) Math.max(1, Math.min(8, config.client().maxRps()
                         / config.client().directoryUsersRps())), p.topicPartitions(), p.replicationFactor()),
                 client, poller::active, registry);
+        client.metrics().gapOpen(reconciler::gapOpen);
         return new EventsApiSource(client, poller, reconciler);
     }
 
@@ -73,7 +74,7 @@ public final class EventsApiSource implements AutoCloseable {
     public Status status() {
         CursorState.Seen newest = poller.cursor().map(CursorState::newest).orElse(null);
         return new Status(poller.active(), client.status(),
-                reconciler.gapOpen() ? poller.reconciliationNeeded().orElse(null) : null,
+                reconciler.openGap().orElse(null),
                 newest == null ? null : newest.id());
     }
 

@@ -17,6 +17,8 @@ public final class WorkosApiMetrics {
     private final AtomicLong degraded = new AtomicLong();
     private final AtomicLong active = new AtomicLong();
     private final AtomicLong reconciliationNeeded = new AtomicLong();
+    /** Where the gap gauge reads from once a reconciler knows better than the poller; null until then. */
+    private volatile java.util.function.BooleanSupplier gapOpen;
 
     public WorkosApiMetrics() {
         this(new SimpleMeterRegistry());
@@ -33,7 +35,8 @@ public final class WorkosApiMetrics {
         Gauge.builder("dsync.workos.events.poller.active", active, AtomicLong::get)
                 .description("1 on the one instance that currently polls the Events API")
                 .register(registry);
-        Gauge.builder("dsync.workos.events.reconciliation.needed", reconciliationNeeded, AtomicLong::get)
+        Gauge.builder("dsync.workos.events.reconciliation.needed", this,
+                        m -> m.gapOpen != null ? (m.gapOpen.getAsBoolean() ? 1 : 0) : m.reconciliationNeeded.get())
                 .description("1 when events may have been missed (cursor past retention or refused)")
                 .register(registry);
     }
@@ -72,6 +75,14 @@ public final class WorkosApiMetrics {
 
     void active(boolean value) {
         active.set(value ? 1 : 0);
+    }
+
+    /**
+     * From now on the gauge says whether a gap is still open (flagged, and no reconciliation of every directory
+     * started since): what the reconciliation log knows on every instance, not only on the poller's.
+     */
+    public void gapOpen(java.util.function.BooleanSupplier source) {
+        this.gapOpen = source;
     }
 
     void reconciliationNeeded(boolean value) {

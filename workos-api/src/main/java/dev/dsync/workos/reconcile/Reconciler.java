@@ -150,7 +150,8 @@ public final class Reconciler implements AutoCloseable {
         return openGap().isPresent();
     }
 
-    private Optional<CursorState.Gap> openGap() {
+    /** The gap the poller flagged (as the cursor topic says, on any instance) while no full run has closed it. */
+    public Optional<CursorState.Gap> openGap() {
         CursorState.Gap gap = log.cursor().map(CursorState::reconciliation).orElse(null);
         if (gap == null) {
             return Optional.empty();
@@ -332,7 +333,8 @@ public final class Reconciler implements AutoCloseable {
         record.set("drift", drift.toJson());
         record.put("drift_total", drift.total());
         record.put("repaired", r.repaired());
-        producer.send(new ProducerRecord<>(settings.reconciliationsTopic(), directoryId, bytes(record)));
+        // synchronously: a drift report that silently failed to land would be worse than a slower run
+        producer.send(new ProducerRecord<>(settings.reconciliationsTopic(), directoryId, bytes(record))).get();
         for (Drift.Kind kind : Drift.Kind.values()) {
             for (Drift.Direction d : Drift.Direction.values()) {
                 long n = drift.count(kind, d);

@@ -139,6 +139,18 @@ class ReconcilerKafkaTest {
                 await().atMost(Duration.ofSeconds(30)).until(() -> reconciler.log().lastFull()
                         .map(r -> r.path("trigger").asText().equals("gap")).orElse(false));
                 assertThat(reconciler.gapOpen()).isFalse();
+
+                // a second gap, found after that reconciliation, is open again (it widens the first one)
+                leader.set(false);
+                var second = cursor.withGap(new dev.dsync.workos.CursorState.Gap("cursor_rejected", now,
+                        Instant.now(), Instant.now()));
+                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
+                        "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cursorTopic, 0,
+                            dev.dsync.workos.CursorState.KEY, second.toJson())).get();
+                }
+                await().atMost(Duration.ofSeconds(10)).until(reconciler::gapOpen);
             }
         }
     }
