@@ -107,6 +107,7 @@ public final class Dsync {
                 api = dev.dsync.launcher.simulate.ApiSimulator.Options.from(options, System.getenv(), dataDir);
             } catch (dev.dsync.launcher.simulate.ApiSimulator.OptionsException e) {
                 System.err.println("dsync " + e.getMessage());
+                System.err.println("usage: ./dsync simulate --api [--users N] [--seed S] [--drop F] [--timeout S]");
                 return 2;
             }
             var result = dev.dsync.launcher.simulate.ApiSimulator.run(api, System.out);

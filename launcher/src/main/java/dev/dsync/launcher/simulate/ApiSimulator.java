@@ -95,7 +95,7 @@ public final class ApiSimulator {
             }
             String key = env.get("WORKOS_API_KEY");
             if (key == null || key.isBlank()) {
-                throw new OptionsException("simulate --api needs WORKOS_API_KEY and WORKOS_API_URL, the same values ./dsync up"
+                throw new OptionsException("simulate --api: set WORKOS_API_KEY and WORKOS_API_URL to the values ./dsync up"
                         + " was started with, e.g. WORKOS_API_KEY=sk_test_x WORKOS_API_URL=http://127.0.0.1:8090");
             }
             int port = localPort(env.get("WORKOS_API_URL"));
@@ -117,10 +117,10 @@ public final class ApiSimulator {
 
         /** The port of a local http URL ({@code http://127.0.0.1:<port>} or {@code http://localhost:<port>}). */
         static int localPort(String url) throws OptionsException {
-            String problem = "WORKOS_API_URL must be a local http URL with a port, such as http://127.0.0.1:8090, where"
+            String problem = "simulate --api: WORKOS_API_URL must be a local http URL with a port, such as http://127.0.0.1:8090, where"
                     + " simulate --api serves a fake WorkOS API (got " + (url == null ? "nothing" : "'" + url + "'") + ")";
             if (url == null || url.isBlank()) {
-                throw new OptionsException("simulate --api needs WORKOS_API_URL: " + problem);
+                throw new OptionsException(problem);
             }
             URI uri;
             try {
@@ -176,10 +176,19 @@ public final class ApiSimulator {
     }
 
     public static Result run(Options options, PrintStream out) throws Exception {
-        return new ApiSimulator(options, out).run();
+        return run(options, out, fake -> { });
     }
 
-    private Result run() throws Exception {
+    /**
+     * As {@link #run(Options, PrintStream)}, calling {@code onStart} once the fake serves its world and before the
+     * bootstrap wait (tests use it to stand in for a bootstrap that is not there).
+     */
+    public static Result run(Options options, PrintStream out, java.util.function.Consumer<FakeWorkosApi> onStart)
+            throws Exception {
+        return new ApiSimulator(options, out).run(onStart);
+    }
+
+    private Result run(java.util.function.Consumer<FakeWorkosApi> onStart) throws Exception {
         SimulatedDirectories sim = new SimulatedDirectories(base.seed(), runId, base.policy(), Instant.now().minus(HISTORY_AGE))
                 .generate(base.users());
         List<Change> history = changes(sim.events());
@@ -198,6 +207,7 @@ public final class ApiSimulator {
         }
         List<Phase> phases = new ArrayList<>();
         try (fake) {
+            onStart.accept(fake);
             Set<String> ours = sim.allDirectoryIds();
             phases.add(bootstrap(fake, history, ours));
             if (phases.getLast().passed()) {

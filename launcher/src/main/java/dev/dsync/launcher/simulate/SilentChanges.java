@@ -52,7 +52,7 @@ final class SilentChanges {
                     memberships.add(m.groupId() + "|" + m.userId());
                     withGroups.add(m.userId());
                 });
-        String now = EventTimes.format(Instant.now());
+        String now = EventTimes.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS));
         List<String> done = new ArrayList<>();
 
         // a user without memberships if there is one, so what the deletion takes with it is only the user

@@ -319,7 +319,7 @@ public final class SimulatedDirectories implements ExpectedState {
     private Instant tick() {
         if (live) {
             Instant next = clock.plusMillis(1);
-            Instant now = Instant.now();
+            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             clock = now.isAfter(next) ? now : next;
         } else {
             clock = clock.plusMillis(200 + random.nextInt(800));
