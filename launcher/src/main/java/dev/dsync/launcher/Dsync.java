@@ -18,6 +18,11 @@ public final class Dsync {
             usage: ./dsync <command>
               up [--fresh]            start everything on this machine, in the foreground (data in .dsync/)
               simulate [--users N]    drive a running stack like WorkOS would, then check the mirror
+              simulate --api [--users N] [--seed S] [--drop F] [--timeout S]
+                                      play WorkOS's API too (a fake on WORKOS_API_URL's port, key WORKOS_API_KEY;
+                                      start ./dsync up with the same two): bootstrap from the list endpoints,
+                                      catch-up through the Events API with a fraction F of webhooks dropped
+                                      (default 0.10), reconciliation of changes WorkOS never announced
               reconcile [--directory ID] [--timeout S]
                                       reconcile the mirror with WorkOS's API now and print the drift
               test                    run all tests (handled by the ./dsync script)
@@ -102,6 +107,20 @@ public final class Dsync {
 
     private static int simulate(List<String> options) throws Exception {
         Path dataDir = Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath();
+        if (options.contains("--api")) {
+            dev.dsync.launcher.simulate.ApiSimulator.Options api;
+            try {
+                api = dev.dsync.launcher.simulate.ApiSimulator.Options.from(options, System.getenv(), dataDir);
+            } catch (dev.dsync.launcher.simulate.ApiSimulator.OptionsException e) {
+                System.err.println("dsync " + e.getMessage());
+                System.err.println("usage: ./dsync simulate --api [--users N] [--seed S] [--drop F] [--timeout S]");
+                return 2;
+            }
+            var result = dev.dsync.launcher.simulate.ApiSimulator.run(api, System.out);
+            System.out.println(result.passed() ? "Every phase passed: the mirror matches the WorkOS API."
+                    : "Not every phase passed.");
+            return result.passed() ? 0 : 1;
+        }
         var summary = dev.dsync.launcher.simulate.Simulator.run(
                 dev.dsync.launcher.simulate.Simulator.Options.from(options, System.getenv(), dataDir), System.out);
         System.out.println(summary.mismatches().isEmpty() ? "The mirror matches." : "The mirror does NOT match.");

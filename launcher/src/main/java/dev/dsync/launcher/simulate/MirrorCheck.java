@@ -26,10 +26,49 @@ import java.util.Set;
 /** Compares what the query API and PostgreSQL hold for the simulated directories with the expected state. */
 public final class MirrorCheck {
 
-    private final SimulatedDirectories expected;
+    private final ExpectedState expected;
 
-    public MirrorCheck(SimulatedDirectories expected) {
+    public MirrorCheck(ExpectedState expected) {
         this.expected = expected;
+    }
+
+    /**
+     * Checks the query API (unless {@code queryToken} is null) and PostgreSQL every 2 s until both match or
+     * {@code timeout} has passed.
+     *
+     * @param progress where to report the remaining mismatches every 10 s while waiting; null for silence
+     * @return the last check's mismatches: empty when the mirror matched
+     */
+    public List<String> await(URI queryBase, String queryToken, String jdbcUrl, String jdbcUser, String jdbcPassword,
+                              Duration timeout, java.io.PrintStream progress) throws InterruptedException {
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
+        long reported = started;
+        List<String> mismatches;
+        while (true) {
+            mismatches = new ArrayList<>();
+            try {
+                if (queryToken != null) {
+                    mismatches.addAll(queryApi(queryBase, queryToken));
+                } else {
+                    mismatches.add("query API not checked: no DSYNC_QUERY_TOKEN and no .dsync/query-token");
+                }
+                mismatches.addAll(database(jdbcUrl, jdbcUser, jdbcPassword));
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
+                mismatches.add("check failed: " + e);
+            }
+            if (mismatches.isEmpty() || System.nanoTime() > deadline) {
+                return mismatches;
+            }
+            if (progress != null && System.nanoTime() - reported > 10_000_000_000L) {
+                reported = System.nanoTime();
+                progress.printf("  ... %.0f s: %d mismatches left (e.g. %s)%n", (reported - started) / 1e9,
+                        mismatches.size(), mismatches.getFirst());
+            }
+            Thread.sleep(2000);
+        }
     }
 
     /** Mismatches between PostgreSQL and the expected state; empty when they agree exactly. */

@@ -16,7 +16,7 @@ import java.util.Set;
  * Generates realistic directories and the WorkOS event history that builds and churns them, in event-time
  * order, while keeping the expected final state: what a correct mirror holds after all events are applied.
  */
-public final class SimulatedDirectories {
+public final class SimulatedDirectories implements ExpectedState {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final String[] FIRST = {"Amara", "Zoë", "José", "Łukasz", "Søren", "Aiko", "Chloé", "Mateo", "Priya",
@@ -44,6 +44,8 @@ public final class SimulatedDirectories {
     private final String run;
     private final InactivePolicy policy;
     private Instant clock;
+    /** Event times follow the wall clock (never before now) instead of the simulated one. */
+    private boolean live;
     private long sequence;
 
     private final List<byte[]> events = new ArrayList<>();
@@ -55,10 +57,15 @@ public final class SimulatedDirectories {
     private final Set<String> deletedDirectories = new LinkedHashSet<>();
 
     public SimulatedDirectories(long seed, String run, InactivePolicy policy) {
+        this(seed, run, policy, Instant.now().minusSeconds(24 * 3600));
+    }
+
+    /** A history whose first event happens just after {@code start}. */
+    public SimulatedDirectories(long seed, String run, InactivePolicy policy, Instant start) {
         this.random = new Random(seed);
         this.run = run;
         this.policy = policy;
-        this.clock = Instant.now().minusSeconds(24 * 3600);
+        this.clock = start;
     }
 
     /** Builds the whole history: initial syncs of two directories and a third that is deleted, then churn. */
@@ -74,6 +81,21 @@ public final class SimulatedDirectories {
         }
         deleteDirectory(doomed);
         return this;
+    }
+
+    /**
+     * Another round of {@code changes} random changes to the live directories, with current event times (each
+     * event at least a millisecond after the previous one, never before now).
+     *
+     * @return the new event bodies, in event-time order (they are also appended to {@link #events()})
+     */
+    public List<byte[]> liveChurn(int changes) {
+        live = true;
+        int from = events.size();
+        for (int i = 0; i < changes; i++) {
+            churn();
+        }
+        return List.copyOf(events.subList(from, events.size()));
     }
 
     private String directory(String name) {
@@ -295,7 +317,13 @@ public final class SimulatedDirectories {
     }
 
     private Instant tick() {
-        clock = clock.plusMillis(200 + random.nextInt(800));
+        if (live) {
+            Instant next = clock.plusMillis(1);
+            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            clock = now.isAfter(next) ? now : next;
+        } else {
+            clock = clock.plusMillis(200 + random.nextInt(800));
+        }
         return clock;
     }
 
@@ -308,6 +336,7 @@ public final class SimulatedDirectories {
         return events;
     }
 
+    @Override
     public Map<String, ExpectedDirectory> expectedDirectories() {
         return directories;
     }
@@ -316,31 +345,44 @@ public final class SimulatedDirectories {
         return deletedDirectories;
     }
 
+    @Override
     public Map<String, ExpectedUser> expectedUsers() {
         Map<String, ExpectedUser> expected = new LinkedHashMap<>();
-        users.forEach((id, u) -> {
-            List<String> roles = new ArrayList<>();
-            u.get("roles").forEach(r -> roles.add(r.get("slug").asText()));
-            @SuppressWarnings("unchecked")
-            Map<String, Object> custom = dev.dsync.events.EventParser.MAPPER.convertValue(u.get("custom_attributes"), Map.class);
-            expected.put(id, new ExpectedUser(id, u.get("directory_id").asText(), u.get("email").asText(),
-                    u.get("first_name").asText(), u.get("last_name").asText(), u.get("state").asText(),
-                    u.get("role").get("slug").asText(), roles, custom));
-        });
+        users.forEach((id, u) -> expected.put(id, expectedUser(u)));
         return expected;
     }
 
+    /** What the mirror holds for a user given as WorkOS data (event or REST shape). */
+    static ExpectedUser expectedUser(com.fasterxml.jackson.databind.JsonNode u) {
+        List<String> roles = new ArrayList<>();
+        u.path("roles").forEach(r -> roles.add(r.path("slug").asText()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> custom = dev.dsync.events.EventParser.MAPPER.convertValue(u.get("custom_attributes"), Map.class);
+        com.fasterxml.jackson.databind.JsonNode role = u.path("role").path("slug");
+        return new ExpectedUser(u.get("id").asText(), u.get("directory_id").asText(), u.get("email").asText(),
+                u.get("first_name").asText(), u.get("last_name").asText(), u.get("state").asText(),
+                role.isMissingNode() || role.isNull() ? null : role.asText(), roles, custom);
+    }
+
+    /** What the mirror holds for a group given as WorkOS data. */
+    static ExpectedGroup expectedGroup(com.fasterxml.jackson.databind.JsonNode g) {
+        return new ExpectedGroup(g.get("id").asText(), g.get("directory_id").asText(), g.get("name").asText());
+    }
+
+    @Override
     public Map<String, ExpectedGroup> expectedGroups() {
         Map<String, ExpectedGroup> expected = new LinkedHashMap<>();
-        groups.forEach((id, g) -> expected.put(id, new ExpectedGroup(id, g.get("directory_id").asText(), g.get("name").asText())));
+        groups.forEach((id, g) -> expected.put(id, expectedGroup(g)));
         return expected;
     }
 
     /** group id + "|" + user id */
+    @Override
     public Set<String> expectedMemberships() {
         return memberships;
     }
 
+    @Override
     public Set<String> allDirectoryIds() {
         Set<String> all = new LinkedHashSet<>(directories.keySet());
         all.addAll(deletedDirectories);

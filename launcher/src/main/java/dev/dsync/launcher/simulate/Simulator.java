@@ -71,25 +71,9 @@ public final class Simulator {
         out.println("Waiting for the query API and PostgreSQL to converge ...");
         MirrorCheck check = new MirrorCheck(model);
         long started = System.nanoTime();
-        long deadline = started + options.timeoutSeconds() * 1_000_000_000L;
-        List<String> mismatches;
-        while (true) {
-            mismatches = new ArrayList<>();
-            try {
-                if (options.queryToken() != null) {
-                    mismatches.addAll(check.queryApi(options.queryBase(), options.queryToken()));
-                } else {
-                    mismatches.add("query API not checked: no DSYNC_QUERY_TOKEN and no .dsync/query-token");
-                }
-                mismatches.addAll(check.database(options.jdbcUrl(), options.jdbcUser(), options.jdbcPassword()));
-            } catch (Exception e) {
-                mismatches.add("check failed: " + e);
-            }
-            if (mismatches.isEmpty() || System.nanoTime() > deadline) {
-                break;
-            }
-            Thread.sleep(2000);
-        }
+        List<String> mismatches = new ArrayList<>(check.await(options.queryBase(), options.queryToken(),
+                options.jdbcUrl(), options.jdbcUser(), options.jdbcPassword(),
+                java.time.Duration.ofSeconds(options.timeoutSeconds()), null));
         double converge = (System.nanoTime() - started) / 1e9;
         out.println();
         out.printf("  events generated     %d%n", model.events().size());
