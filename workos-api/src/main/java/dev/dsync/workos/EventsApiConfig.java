@@ -26,7 +26,7 @@ import java.util.Optional;
  * </ul>
  */
 public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Settings poller, boolean followEvents,
-                              Duration reconcileInterval, String reconciliationsTopic) {
+                              Duration reconcileInterval, String reconciliationsTopic, boolean inactiveUsersDeleted) {
 
     public static final Duration DEFAULT_RECONCILE_INTERVAL = Duration.ofHours(6);
 
@@ -72,7 +72,9 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
                 Integer.parseInt(env.getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")),
                 Short.parseShort(env.getOrDefault("DSYNC_TOPIC_REPLICATION_FACTOR", "1")));
         return Optional.of(new EventsApiConfig(client, poller, follow, reconcileInterval,
-                Topics.RECONCILIATIONS));
+                Topics.RECONCILIATIONS,
+                // the topology's policy (DSYNC_INACTIVE_USERS): under "delete" an inactive user is not in the mirror
+                "delete".equalsIgnoreCase(blankToNull(env.get("DSYNC_INACTIVE_USERS")))));
     }
 
     public EventsApiConfig withBootstrapServers(String bootstrap) {
@@ -80,7 +82,7 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
         return new EventsApiConfig(client, new EventsPoller.Settings(bootstrap, p.eventsTopic(), p.otherEventsTopic(),
                 p.cursorTopic(), p.groupId(), p.transactionalId(), p.pollInterval(), p.safetyWindow(), p.maxWindow(),
                 p.retention(), p.startAt(), p.sessionTimeout(), p.topicPartitions(), p.replicationFactor()),
-                followEvents, reconcileInterval, reconciliationsTopic);
+                followEvents, reconcileInterval, reconciliationsTopic, inactiveUsersDeleted);
     }
 
     private static boolean parseSwitch(String v) {

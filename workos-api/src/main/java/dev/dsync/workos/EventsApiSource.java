@@ -47,7 +47,8 @@ public final class EventsApiSource implements AutoCloseable {
         var reconciler = dev.dsync.workos.reconcile.Reconciler.start(new dev.dsync.workos.reconcile.Reconciler.Settings(
                 p.bootstrapServers(), p.eventsTopic(), p.cursorTopic(), config.reconciliationsTopic(),
                 config.reconcileInterval(), (int) Math.max(1, Math.min(8, config.client().maxRps()
-                        / config.client().directoryUsersRps())), p.topicPartitions(), p.replicationFactor()),
+                        / config.client().directoryUsersRps())), p.topicPartitions(), p.replicationFactor(),
+                config.inactiveUsersDeleted()),
                 client, poller::active, registry);
         client.metrics().gapOpen(reconciler::gapOpen);
         return new EventsApiSource(client, poller, reconciler);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dsync.launcher.LocalStackAccess;
 import dev.dsync.launcher.simulate.SimulatedDirectories.InactivePolicy;
-import dev.dsync.workos.fake.FakeWorkosApi;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.ServerSocket;
@@ -14,10 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -51,57 +47,20 @@ class ApiSimulatorEndToEndTest {
                 "DSYNC_COMMIT_INTERVAL", "PT0.2S"), out);
     }
 
-    /**
-     * The history replayed as webhooks stands in for the bootstrap, so that the catch-up runs for real today: the
-     * dropped webhooks must arrive through the Events API. The reconciliation phase needs the reconciliation API; until
-     * the stack has it, this test stops there (aborted, not failed).
-     */
-    @Test
-    void catchUpThroughTheEventsApiWithWebhooksStandingInForTheBootstrap() throws Exception {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
-        int apiPort = freePort();
-        try (LocalStackAccess stack = stack(apiPort, out)) {
-            ApiSimulator.Options options = options(stack, apiPort, 20261129L);
-            ApiSimulator.Result result = ApiSimulator.run(options, out, fake -> replay(fake, options, out));
-            String text = log.toString(StandardCharsets.UTF_8);
-
-            assertThat(result.phases()).as(text).hasSizeGreaterThanOrEqualTo(2);
-            assertThat(result.phases().get(0).passed()).as(text).isTrue();
-            assertThat(result.phases().get(1).passed()).as(text).isTrue();
-            assertThat(eventsFetched(stack)).as("events fetched from the Events API").isPositive();
-            assertThat(text).contains("dropped");
-
-            System.out.print(text); // the simulator's own report, kept by surefire
-            ApiSimulator.Phase reconciliation = result.phases().get(2);
-            Assumptions.assumeFalse(reconciliation.mismatches().stream()
-                    .anyMatch(m -> m.contains("does this dsync have the reconciliation API")), "no reconciliation API yet");
-            assertThat(reconciliation.passed()).as(text).isTrue();
-        }
-    }
-
     /** The real thing: bootstrap from the list endpoints, catch-up, reconciliation. */
     @Test
-    @Disabled("needs dsync's bootstrap and reconciliation (the WorkOS API client's branch); enable once merged")
     void bootstrapCatchUpAndReconciliation() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(log, true, StandardCharsets.UTF_8);
         int apiPort = freePort();
         try (LocalStackAccess stack = stack(apiPort, out)) {
             ApiSimulator.Result result = ApiSimulator.run(options(stack, apiPort, 20261130L), out);
-            assertThat(result.passed()).as(log.toString(StandardCharsets.UTF_8)).isTrue();
-        }
-    }
-
-    private static void replay(FakeWorkosApi fake, ApiSimulator.Options options, PrintStream out) {
-        List<byte[]> history = fake.events().stream().map(e -> e.json().getBytes(StandardCharsets.UTF_8)).toList();
-        try {
-            WebhookDelivery.Stats stats = new WebhookDelivery(options.base().webhookEndpoint(), options.base().webhookSecret(), 8)
-                    .deliver(history, new WebhookDelivery.Faults(1, 0, 0, 1, 0), 1, out);
-            assertThat(stats.failed()).isZero();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            String text = log.toString(StandardCharsets.UTF_8);
+            System.out.print(text); // the simulator's own report, kept by surefire
+            assertThat(result.phases()).as(text).hasSize(3);
+            assertThat(result.passed()).as(text).isTrue();
+            assertThat(eventsFetched(stack)).as("events fetched from the Events API").isPositive();
+            assertThat(text).contains("dropped");
         }
     }
 

@@ -38,12 +38,15 @@ final class DirectoryReconciliation {
     private final RepairEvents repairs;
     private final Consumer<ProducerRecord<String, byte[]>> out;
     private final Guard guard;
+    /** Under the topology's "delete" policy an inactive user (and its memberships) is not expected in the mirror. */
+    private final boolean inactiveUsersDeleted;
     private final Drift drift = new Drift();
     private long repaired;
     private String organizationId;
 
     DirectoryReconciliation(DirectorySyncApi api, RepairEvents repairs, Consumer<ProducerRecord<String, byte[]>> out,
-                            Guard guard) {
+                            Guard guard, boolean inactiveUsersDeleted) {
+        this.inactiveUsersDeleted = inactiveUsersDeleted;
         this.api = api;
         this.repairs = repairs;
         this.out = out;
@@ -104,7 +107,7 @@ final class DirectoryReconciliation {
             guard.check();
             for (JsonNode u : page.data()) {
                 String id = Canonical.text(u, "id");
-                if (id == null || !users.add(id)) {
+                if (id == null || excluded(u) || !users.add(id)) {
                     continue;
                 }
                 MirrorSnapshot.Row m = mirror.users.get(id);
@@ -131,7 +134,9 @@ final class DirectoryReconciliation {
                 api.members(Canonical.text(g, "id"), page -> {
                     guard.check();
                     for (JsonNode u : page.data()) {
-                        membership(dir, u, g, memberships, mirror, page.requestedAt());
+                        if (!excluded(u)) {
+                            membership(dir, u, g, memberships, mirror, page.requestedAt());
+                        }
                     }
                 });
             }
@@ -186,6 +191,11 @@ final class DirectoryReconciliation {
             drift.add(Kind.MEMBERSHIPS, Direction.MISSING, id);
             repair(repairs.membershipAdded(dir, user, group, at));
         }
+    }
+
+    private boolean excluded(JsonNode user) {
+        String state = Canonical.text(user, "state");
+        return inactiveUsersDeleted && ("inactive".equals(state) || "suspended".equals(state));
     }
 
     /** WorkOS's form differs from the mirror's, and is not older than it (then an event is simply ahead). */

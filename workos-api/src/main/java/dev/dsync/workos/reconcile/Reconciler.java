@@ -61,10 +61,11 @@ public final class Reconciler implements AutoCloseable {
     /**
      * @param interval    the schedule; null for none ({@code DSYNC_RECONCILE_INTERVAL=off})
      * @param parallelism directories reconciled at once (WorkOS limits {@code /directory_users} per directory)
+     * @param inactiveUsersDeleted the topology deletes inactive users ({@code DSYNC_INACTIVE_USERS=delete})
      */
     public record Settings(String bootstrapServers, String eventsTopic, String cursorTopic,
                            String reconciliationsTopic, Duration interval, int parallelism, int topicPartitions,
-                           short replicationFactor) {
+                           short replicationFactor, boolean inactiveUsersDeleted) {
     }
 
     /** Thrown inside a run when it must stop: leadership moved or the process is closing. */
@@ -315,7 +316,7 @@ public final class Reconciler implements AutoCloseable {
                     if (e != null) {
                         sendFailure.compareAndSet(null, e);
                     }
-                }), this::check);
+                }), this::check, settings.inactiveUsersDeleted());
         work.run(r);
         producer.flush();
         if (sendFailure.get() != null) {

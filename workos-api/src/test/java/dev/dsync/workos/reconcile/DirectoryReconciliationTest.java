@@ -140,6 +140,25 @@ class DirectoryReconciliationTest {
     }
 
     @Test
+    void underTheDeletePolicyAnInactiveUserAndItsMembershipsAreNotExpected() throws Exception {
+        workos.applySilently("dsync.user.updated", user("user_4", T0, "Zed").replace("\"active\"", "\"inactive\""));
+        DirectoryReconciliation r = new DirectoryReconciliation(api, new RepairEvents("in", "rec_inactive"),
+                written::add, () -> { }, true);
+        r.reconcile(api.directory(DIR).orElseThrow(), Instant.now(), new MirrorSnapshot.Directory());
+        assertThat(r.drift().count(Drift.Kind.USERS, Drift.Direction.MISSING)).isEqualTo(4);
+        assertThat(r.drift().count(Drift.Kind.MEMBERSHIPS, Drift.Direction.MISSING)).isEqualTo(4);
+
+        // and one the mirror still holds is extra: the topology would have deleted it
+        MirrorSnapshot.Directory mirror = inStep();
+        written.clear();
+        DirectoryReconciliation again = new DirectoryReconciliation(api, new RepairEvents("in", "rec_inactive2"),
+                written::add, () -> { }, true);
+        again.reconcile(api.directory(DIR).orElseThrow(), Instant.now(), mirror);
+        assertThat(again.drift().count(Drift.Kind.USERS, Drift.Direction.EXTRA)).isEqualTo(1);
+        assertThat(again.drift().count(Drift.Kind.USERS, Drift.Direction.DIFFERENT)).isZero();
+    }
+
+    @Test
     void withoutGroupsOnUsersMembershipsComeFromEachGroup() throws Exception {
         workos.groupsFieldOnUsers(false);
         Drift drift = reconcile(new MirrorSnapshot.Directory(), "rec_fallback");
@@ -157,7 +176,7 @@ class DirectoryReconciliationTest {
         mirror.directory = new MirrorSnapshot.Row("directory_gone", 1, old, old, row);
         mirror.users.put("u", new MirrorSnapshot.Row("directory_gone", 1, old, old, null));
         DirectoryReconciliation r = new DirectoryReconciliation(api, new RepairEvents("in", "rec_gone"), written::add,
-                () -> { });
+                () -> { }, false);
         r.remove("directory_gone", mirror, Instant.now());
         assertThat(r.drift().count(Drift.Kind.DIRECTORIES, Drift.Direction.EXTRA)).isEqualTo(1);
         assertThat(r.drift().count(Drift.Kind.USERS, Drift.Direction.EXTRA)).isEqualTo(1);
@@ -168,7 +187,7 @@ class DirectoryReconciliationTest {
         Instant future = Instant.now().plusSeconds(3600);
         mirror.directory = new MirrorSnapshot.Row("directory_gone", 1, future, future, row);
         DirectoryReconciliation again = new DirectoryReconciliation(api, new RepairEvents("in", "rec_gone2"),
-                written::add, () -> { });
+                written::add, () -> { }, false);
         again.remove("directory_gone", mirror, Instant.now());
         assertThat(again.drift().total()).isZero();
         assertThat(written).isEmpty();
@@ -176,7 +195,7 @@ class DirectoryReconciliationTest {
 
     private Drift reconcile(MirrorSnapshot.Directory mirror, String runId) throws Exception {
         DirectoryReconciliation r = new DirectoryReconciliation(api, new RepairEvents("in", runId), written::add,
-                () -> { });
+                () -> { }, false);
         r.reconcile(api.directory(DIR).orElseThrow(), Instant.now(), mirror);
         assertThat(r.repaired()).isEqualTo(written.size());
         assertThat(r.organizationId()).isEqualTo(ORG);

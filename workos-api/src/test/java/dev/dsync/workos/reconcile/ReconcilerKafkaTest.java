@@ -173,7 +173,7 @@ class ReconcilerKafkaTest {
 
     private static Reconciler.Settings settings(String cursorTopic, String reconciliationsTopic) {
         return new Reconciler.Settings(kafka.bootstrapServers(), Topics.EVENTS, cursorTopic, reconciliationsTopic,
-                null, 2, 3, (short) 1);
+                null, 2, 3, (short) 1, false);
     }
 
     private static JsonNode json(byte[] value) {
