@@ -39,7 +39,7 @@ final class BinaryCodec {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             return reader.read(in);
         } catch (IOException e) {
-            throw new UncheckedIOException("corrupt store record", e);
+            throw new UncheckedIOException("corrupt store record: " + e.getMessage(), e);
         }
     }
 
