@@ -243,7 +243,7 @@ final class StateRouter implements AutoCloseable {
      * from close-enough standbys) and merged. From another instance ({@code call.partitions()} set): this
      * instance's piece for those partitions, in the {@link Rows#encode} format, or 503.
      */
-    Answer listing(DirectoryReads.PartRead read, int limit, Call call) {
+    Answer listing(DirectoryReads.PieceRead read, int limit, Call call) {
         if (call.partitions() != null) {
             return localPiece(read, limit, call.partitions());
         }
@@ -255,12 +255,12 @@ final class StateRouter implements AutoCloseable {
         for (int p = 0; p < n; p++) {
             remaining.add(p);
         }
-        List<Rows.Part> parts = new ArrayList<>();
+        List<Rows.Piece> pieces = new ArrayList<>();
         boolean stale = false;
         for (Integer p : List.copyOf(remaining)) {
-            Optional<Rows.Part> part = readPart(p, read, false);
-            if (part.isPresent()) {
-                parts.add(part.get());
+            Optional<Rows.Piece> piece = readPiece(p, read, false);
+            if (piece.isPresent()) {
+                pieces.add(piece.get());
                 remaining.remove(p);
             }
         }
@@ -268,47 +268,47 @@ final class StateRouter implements AutoCloseable {
         if (!remaining.isEmpty()) {
             // during a rebalance a partition may have no active owner at all
             stale |= gather(byHost(remaining, p -> Optional.ofNullable(assignment.active().get(p)).stream().toList()),
-                    call, parts, remaining);
+                    call, pieces, remaining);
         }
         for (Integer p : List.copyOf(remaining)) {
-            Optional<Rows.Part> part = readPart(p, read, true);
-            if (part.isPresent()) {
-                parts.add(part.get());
+            Optional<Rows.Piece> piece = readPiece(p, read, true);
+            if (piece.isPresent()) {
+                pieces.add(piece.get());
                 remaining.remove(p);
                 stale = true;
             }
         }
         if (!remaining.isEmpty()) {
-            stale |= gather(byHost(remaining, p -> assignment.standbys().getOrDefault(p, List.of())), call, parts,
+            stale |= gather(byHost(remaining, p -> assignment.standbys().getOrDefault(p, List.of())), call, pieces,
                     remaining);
         }
         if (!remaining.isEmpty()) {
             return Answer.unavailable("partitions " + remaining + " of the state are being moved or restored; "
                     + "retry shortly");
         }
-        Rows.Part merged = Rows.merge(parts, limit);
+        Rows.Piece merged = Rows.merge(pieces, limit);
         Answer answer = Answer.ok(Json.list(merged.rows(), merged.after()));
         return stale ? answer.markedStale() : answer;
     }
 
-    private Answer localPiece(DirectoryReads.PartRead read, int limit, List<Integer> partitions) {
-        List<Rows.Part> parts = new ArrayList<>();
+    private Answer localPiece(DirectoryReads.PieceRead read, int limit, List<Integer> partitions) {
+        List<Rows.Piece> pieces = new ArrayList<>();
         boolean stale = false;
         for (int p : partitions) {
-            Optional<Rows.Part> part = readPart(p, read, false);
-            if (part.isEmpty()) {
-                part = readPart(p, read, true);
-                stale |= part.isPresent();
+            Optional<Rows.Piece> piece = readPiece(p, read, false);
+            if (piece.isEmpty()) {
+                piece = readPiece(p, read, true);
+                stale |= piece.isPresent();
             }
-            if (part.isEmpty()) {
+            if (piece.isEmpty()) {
                 return Answer.unavailable("partition " + p + " is not available on this instance");
             }
-            parts.add(part.get());
+            pieces.add(piece.get());
         }
-        return new Answer(200, Rows.encode(Rows.merge(parts, limit)), stale);
+        return new Answer(200, Rows.encode(Rows.merge(pieces, limit)), stale);
     }
 
-    private Optional<Rows.Part> readPart(int partition, DirectoryReads.PartRead read, boolean stale) {
+    private Optional<Rows.Piece> readPiece(int partition, DirectoryReads.PieceRead read, boolean stale) {
         return readLocal(partition, read::read, stale);
     }
 
@@ -328,7 +328,7 @@ final class StateRouter implements AutoCloseable {
     }
 
     /** Asks each instance, in parallel, for its piece; removes what was answered from {@code remaining}. */
-    private boolean gather(Map<HostInfo, List<Integer>> plan, Call call, List<Rows.Part> parts,
+    private boolean gather(Map<HostInfo, List<Integer>> plan, Call call, List<Rows.Piece> pieces,
                            Set<Integer> remaining) {
         Map<HostInfo, CompletableFuture<InstanceClient.Reply>> pending = new LinkedHashMap<>();
         plan.forEach((host, ps) -> {
@@ -346,7 +346,7 @@ final class StateRouter implements AutoCloseable {
                 continue;
             }
             try {
-                parts.add(Rows.decode(r.body()));
+                pieces.add(Rows.decode(r.body()));
             } catch (RuntimeException bad) {
                 LOG.warn("instance {} sent an unreadable listing piece", e.getKey());
                 continue;
