@@ -87,7 +87,7 @@ class QueryUnitsTest {
     void routesDirectoriesLikeTheDefaultPartitioner() {
         byte[] key = "directory_01ABC".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int n = 1; n <= 12; n++) {
-            assertThat(StateRouter.partitionOf("directory_01ABC", n))
+            assertThat(DirectoryLocator.partitionOf("directory_01ABC", n))
                     .isEqualTo(org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(key, n));
         }
     }
