@@ -20,8 +20,8 @@ final class DirectoryReads {
 
     /** One partition's piece of a listing that spans partitions. */
     @FunctionalInterface
-    interface PartRead {
-        Rows.Part read(DirectoryStateReader reader);
+    interface PieceRead {
+        Rows.Piece read(DirectoryStateReader reader);
     }
 
     /** Filters of the user listings; null fields match everything. */
@@ -91,18 +91,18 @@ final class DirectoryReads {
     }
 
     /** Directories of one partition, optionally of one organization. */
-    static PartRead directories(String organizationId, String after, int limit) {
+    static PieceRead directories(String organizationId, String after, int limit) {
         return r -> collect(r::directories, after, limit, Rows.Row::json, organizationId == null ? null
                 : row -> organizationId.equals(Json.field(row.json(), "organization_id")));
     }
 
     /** Users of one partition's directories of an organization, in user-id order across those directories. */
-    static PartRead organizationUsers(String organizationId, UserFilter filter, String after, int limit) {
+    static PieceRead organizationUsers(String organizationId, UserFilter filter, String after, int limit) {
         return r -> {
-            List<Rows.Part> perDirectory = new ArrayList<>();
+            List<Rows.Piece> perDirectory = new ArrayList<>();
             String cursor = null;
             while (true) {
-                Rows.Part dirs = collect(r::directories, cursor, 100, Rows.Row::json,
+                Rows.Piece dirs = collect(r::directories, cursor, 100, Rows.Row::json,
                         row -> organizationId.equals(Json.field(row.json(), "organization_id")));
                 for (Rows.Row d : dirs.rows()) {
                     perDirectory.add(collect((a, n) -> r.users(d.id(), a, n), after, limit, Rows.Row::json,
@@ -123,15 +123,15 @@ final class DirectoryReads {
                 : read.read(r);
     }
 
-    private static Answer list(Rows.Part part) {
-        return Answer.ok(Json.list(part.rows(), part.after()));
+    private static Answer list(Rows.Piece piece) {
+        return Answer.ok(Json.list(piece.rows(), piece.after()));
     }
 
     /**
      * Reads pages until {@code limit} rows passed {@code map} (null: skip the row) and {@code filter}, plus one
      * more to know whether there is a next page.
      */
-    private static Rows.Part collect(Pager pager, String after, int limit, Function<Rows.Row, String> map,
+    private static Rows.Piece collect(Pager pager, String after, int limit, Function<Rows.Row, String> map,
                                      Predicate<Rows.Row> filter) {
         List<Rows.Row> out = new ArrayList<>(Math.min(limit, 100) + 1);
         String cursor = after;
@@ -148,12 +148,12 @@ final class DirectoryReads {
                     continue;
                 }
                 if (out.size() == limit) {
-                    return new Rows.Part(out, true);
+                    return new Rows.Piece(out, true);
                 }
                 out.add(row);
             }
             cursor = page.nextAfter();
         } while (cursor != null);
-        return new Rows.Part(out, false);
+        return new Rows.Piece(out, false);
     }
 }

@@ -44,11 +44,15 @@ public final class QueryServer implements AutoCloseable {
                 .shutdownGracePeriod(Duration.ofSeconds(5))
                 // without it, a response bigger than one write waits for the client's delayed ACK (~40 ms)
                 .connectionOptions(o -> o.tcpNoDelay(true))
-                .routing(r -> r
-                        .addFilter(new BearerAuth(config.authEnabled() ? config.token() : null, metrics))
-                        .register(new OperationsService(this::streamsState, this::workosApi, metrics))
-                        .register(new DirectoryQueryService(router::get, metrics, config,
-                                new SyncStatus(this::workosApi))))
+                .routing(r -> {
+                    DirectoryQueryService queries = new DirectoryQueryService(router::get,
+                            () -> router.get() != null && topology.get().isProcessing(), metrics, config,
+                            new SyncStatus(this::workosApi));
+                    r.addFilter(new BearerAuth(config.authEnabled() ? config.token() : null, metrics))
+                            .register(new OperationsService(this::streamsState, this::workosApi, metrics))
+                            .register(queries);
+                    queries.errorHandling(r);
+                })
                 .build();
     }
 
@@ -93,7 +97,9 @@ public final class QueryServer implements AutoCloseable {
             LOG.info("the topology advertises {} for this query server on port {}", advertised, port());
         }
         metrics.bind(topology);
-        router.set(new StateRouter(topology, config));
+        router.set(new StateRouter(new DirectoryLocator.Kafka(topology, config.forwardTimeout()),
+                new LocalState.Kafka(topology.streams(), config),
+                new InstanceClient(config.forwardTimeout(), config.authEnabled() ? config.token() : null)));
     }
 
     /** Serves the WorkOS API source's status ({@code /v1/directories/{id}/sync}, health) and reconciliations. */

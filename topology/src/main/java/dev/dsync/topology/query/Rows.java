@@ -17,11 +17,11 @@ final class Rows {
     }
 
     /**
-     * Up to {@code limit} rows in id order, and whether the source had more after them. A part of a fanned-out
+     * Up to {@code limit} rows in id order, and whether the source had more after them. A piece of a fanned-out
      * listing, or (once merged) the whole page.
      */
-    record Part(List<Row> rows, boolean more) {
-        Part {
+    record Piece(List<Row> rows, boolean more) {
+        Piece {
             rows = List.copyOf(rows);
         }
 
@@ -42,44 +42,44 @@ final class Rows {
     }
 
     /**
-     * Merges parts that each hold the first rows after the same cursor: the first {@code limit} of all of them are
-     * the first {@code limit} overall, and there is more when any part had more or when rows were left over.
+     * Merges pieces that each hold the first rows after the same cursor: the first {@code limit} of all of them are
+     * the first {@code limit} overall, and there is more when any piece had more or when rows were left over.
      */
-    static Part merge(List<Part> parts, int limit) {
+    static Piece merge(List<Piece> pieces, int limit) {
         List<Row> all = new ArrayList<>();
         boolean more = false;
-        for (Part p : parts) {
+        for (Piece p : pieces) {
             all.addAll(p.rows());
             more |= p.more();
         }
         all.sort(BY_ID);
         if (all.size() > limit) {
-            return new Part(all.subList(0, limit), true);
+            return new Piece(all.subList(0, limit), true);
         }
-        return new Part(all, more);
+        return new Piece(all, more);
     }
 
     /**
-     * The wire format of a part between instances: a first line {@code more} or {@code last}, then per row
+     * The wire format of a piece between instances: a first line {@code more} or {@code last}, then per row
      * {@code <id length>:<json length>:<id><json>}. Lengths make it independent of what ids and values contain.
      */
-    static String encode(Part part) {
-        StringBuilder sb = new StringBuilder(part.more() ? "more\n" : "last\n");
-        for (Row r : part.rows()) {
+    static String encode(Piece piece) {
+        StringBuilder sb = new StringBuilder(piece.more() ? "more\n" : "last\n");
+        for (Row r : piece.rows()) {
             sb.append(r.id().length()).append(':').append(r.json().length()).append(':').append(r.id())
                     .append(r.json());
         }
         return sb.toString();
     }
 
-    static Part decode(String body) {
+    static Piece decode(String body) {
         int nl = body.indexOf('\n');
         if (nl < 0) {
-            throw new IllegalArgumentException("not a part");
+            throw new IllegalArgumentException("not a piece");
         }
         String head = body.substring(0, nl);
         if (!head.equals("more") && !head.equals("last")) {
-            throw new IllegalArgumentException("not a part: " + head);
+            throw new IllegalArgumentException("not a piece: " + head);
         }
         List<Row> rows = new ArrayList<>();
         int i = nl + 1;
@@ -93,6 +93,6 @@ final class Rows {
                     start + idLen + jsonLen)));
             i = start + idLen + jsonLen;
         }
-        return new Part(rows, head.equals("more"));
+        return new Piece(rows, head.equals("more"));
     }
 }

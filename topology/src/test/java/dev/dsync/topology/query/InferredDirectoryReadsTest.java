@@ -58,7 +58,7 @@ class InferredDirectoryReadsTest {
             assertThat(DirectoryReads.directories(ORG, null, 10).read(r).rows()).extracting(Rows.Row::id)
                     .containsExactly(D, REAL);
             assertThat(DirectoryReads.directories("org_other", null, 10).read(r).rows()).isEmpty();
-            Rows.Part users = DirectoryReads.organizationUsers(ORG, all, null, 10).read(r);
+            Rows.Piece users = DirectoryReads.organizationUsers(ORG, all, null, 10).read(r);
             assertThat(users.rows()).extracting(Rows.Row::id).containsExactly("directory_user_a", "directory_user_b");
             assertThat(DirectoryReads.organizationUsers(ORG,
                     new DirectoryReads.UserFilter(null, "DIRECTORY_USER_A@example.com"), null, 10).read(r).rows())

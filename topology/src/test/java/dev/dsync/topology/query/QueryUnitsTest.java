@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The parts of the query API that need no Kafka: configuration, token checks, merging and the piece format. */
+/** What the query API does without Kafka: configuration, token checks, merging and the piece format. */
 class QueryUnitsTest {
 
     @Test
@@ -60,16 +60,16 @@ class QueryUnitsTest {
     }
 
     @Test
-    void mergesPartsInIdOrderAndKnowsWhetherThereIsMore() {
-        Rows.Part p1 = new Rows.Part(List.of(row("a"), row("d")), false);
-        Rows.Part p2 = new Rows.Part(List.of(row("b"), row("c")), true);
-        Rows.Part two = Rows.merge(List.of(p1, p2), 2);
+    void mergesPiecesInIdOrderAndKnowsWhetherThereIsMore() {
+        Rows.Piece p1 = new Rows.Piece(List.of(row("a"), row("d")), false);
+        Rows.Piece p2 = new Rows.Piece(List.of(row("b"), row("c")), true);
+        Rows.Piece two = Rows.merge(List.of(p1, p2), 2);
         assertThat(two.rows()).extracting(Rows.Row::id).containsExactly("a", "b");
         assertThat(two.after()).isEqualTo("b");
-        Rows.Part all = Rows.merge(List.of(p1, new Rows.Part(List.of(row("b")), false)), 5);
+        Rows.Piece all = Rows.merge(List.of(p1, new Rows.Piece(List.of(row("b")), false)), 5);
         assertThat(all.rows()).extracting(Rows.Row::id).containsExactly("a", "b", "d");
         assertThat(all.after()).isNull();
-        // a part that had more keeps the merged page open even when it is not full
+        // a piece that had more keeps the merged page open even when it is not full
         assertThat(Rows.merge(List.of(p2), 5).after()).isEqualTo("c");
         assertThat(Json.list(two.rows(), two.after()))
                 .isEqualTo("{\"data\":[{\"id\":\"a\"},{\"id\":\"b\"}],\"list_metadata\":{\"after\":\"b\"}}");
@@ -77,17 +77,17 @@ class QueryUnitsTest {
 
     @Test
     void piecesSurviveTheWireWhateverTheyContain() {
-        Rows.Part part = new Rows.Part(List.of(new Rows.Row("x:1\n", "{\"v\":\"a:b\\n12:3:\"}"),
+        Rows.Piece piece = new Rows.Piece(List.of(new Rows.Row("x:1\n", "{\"v\":\"a:b\\n12:3:\"}"),
                 new Rows.Row("é", "{}")), true);
-        assertThat(Rows.decode(Rows.encode(part))).isEqualTo(part);
-        assertThat(Rows.decode(Rows.encode(new Rows.Part(List.of(), false)))).isEqualTo(new Rows.Part(List.of(), false));
+        assertThat(Rows.decode(Rows.encode(piece))).isEqualTo(piece);
+        assertThat(Rows.decode(Rows.encode(new Rows.Piece(List.of(), false)))).isEqualTo(new Rows.Piece(List.of(), false));
     }
 
     @Test
     void routesDirectoriesLikeTheDefaultPartitioner() {
         byte[] key = "directory_01ABC".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int n = 1; n <= 12; n++) {
-            assertThat(StateRouter.partitionOf("directory_01ABC", n))
+            assertThat(DirectoryLocator.partitionOf("directory_01ABC", n))
                     .isEqualTo(org.apache.kafka.clients.producer.internals.BuiltInPartitioner.partitionForKey(key, n));
         }
     }

@@ -189,9 +189,9 @@ class TwoInstanceQueryTest {
         // each instance really answered some directories itself and forwarded the others
         Set<Integer> ownedByA = new HashSet<>();
         for (Dir d : dirs.values()) {
-            assertThat(a.streams().ownerOf(d.id()).partition()).isEqualTo(StateRouter.partitionOf(d.id(), PARTITIONS));
+            assertThat(a.streams().ownerOf(d.id()).partition()).isEqualTo(DirectoryLocator.partitionOf(d.id(), PARTITIONS));
             if (a.streams().ownerOf(d.id()).activeHost().port() == a.query().port()) {
-                ownedByA.add(StateRouter.partitionOf(d.id(), PARTITIONS));
+                ownedByA.add(DirectoryLocator.partitionOf(d.id(), PARTITIONS));
             }
         }
         assertThat(ownedByA).isNotEmpty().hasSizeLessThan(PARTITIONS);
@@ -491,7 +491,7 @@ class TwoInstanceQueryTest {
         Map<Integer, List<String>> byPartition = new TreeMap<>();
         for (int i = 0; byPartition.values().stream().mapToInt(List::size).sum() < PARTITIONS * 2; i++) {
             String id = String.format("directory_01Q%04d", i);
-            List<String> ids = byPartition.computeIfAbsent(StateRouter.partitionOf(id, PARTITIONS), k -> new ArrayList<>());
+            List<String> ids = byPartition.computeIfAbsent(DirectoryLocator.partitionOf(id, PARTITIONS), k -> new ArrayList<>());
             if (ids.size() < 2) {
                 ids.add(id);
             }
