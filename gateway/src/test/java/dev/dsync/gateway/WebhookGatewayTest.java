@@ -159,7 +159,8 @@ class WebhookGatewayTest {
         assertThat(GatewayHarness.get(port, "/health/live").statusCode()).isEqualTo(200);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
                 .until(() -> GatewayHarness.get(port, "/health/ready").statusCode() == 200);
-        postSigned(port, event(uniqueId(), "dsync.group.created", "directory_metrics"));
+        assertThat(postSigned(port, event(uniqueId(), "dsync.group.created", "directory_metrics")).statusCode())
+                .isEqualTo(200);
         String metrics = GatewayHarness.get(port, "/metrics").body();
         assertThat(metrics).contains("dsync_gateway_requests_total{outcome=\"accepted\",reason=\"directory_sync\",status=\"200\"}")
                 .contains("dsync_gateway_produce_latency_seconds_bucket")

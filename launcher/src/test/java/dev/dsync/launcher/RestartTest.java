@@ -34,6 +34,7 @@ class RestartTest {
         PrintStream out = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         String secret;
         String token;
+        long users;
         try (LocalStackAccess stack = LocalStackAccess.startIsolated(dataDir, Map.of(), out)) {
             secret = stack.webhookSecret();
             token = stack.queryToken();
@@ -42,6 +43,8 @@ class RestartTest {
                     URI.create("http://127.0.0.1:" + stack.queryPort() + "/"), token, stack.jdbcUrl(), "dsync",
                     "dsync", InactivePolicy.RETAIN), out);
             assertThat(summary.mismatches()).isEmpty();
+            users = userRows(stack);
+            assertThat(users).isPositive();
         }
         assertThat(Files.readString(dataDir.resolve("webhook-secret")).trim()).isEqualTo(secret);
 
@@ -64,11 +67,16 @@ class RestartTest {
                         assertThat(h.condition()).isEqualTo(SinkSupervisor.Condition.RUNNING);
                         assertThat(h.troubleSince()).isEmpty();
                     }));
-            try (var db = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "dsync", "dsync");
-                 var rs = db.createStatement().executeQuery("select count(*) from directory_users")) {
-                rs.next();
-                assertThat(rs.getLong(1)).isPositive();
-            }
+            // every row is still there, none added twice by a sink that started over
+            assertThat(userRows(stack)).isEqualTo(users);
+        }
+    }
+
+    private static long userRows(LocalStackAccess stack) throws Exception {
+        try (var db = java.sql.DriverManager.getConnection(stack.jdbcUrl(), "dsync", "dsync");
+             var rs = db.createStatement().executeQuery("select count(*) from directory_users")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 }

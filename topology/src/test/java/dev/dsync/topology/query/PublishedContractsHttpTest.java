@@ -105,4 +105,44 @@ class PublishedContractsHttpTest {
         // with the token, the data API is reachable (503: no topology attached), so the 401 above was the filter's
         assertThat(get("/v1/directories", TOKEN).statusCode()).isEqualTo(503);
     }
+
+    /**
+     * The OpenAPI document and the routes agree both ways: every documented operation is a registered route (it
+     * answers, here 503 as no topology is attached, never the unknown-route 404), and every route the query service
+     * registers is documented.
+     */
+    @Test
+    void theOpenApiPathsAreExactlyTheRegisteredRoutes() throws Exception {
+        JsonNode doc = AsyncApiContract.readYaml(AsyncApiContract.resource(AsyncApiContract.BASE + "openapi.yaml"));
+        assertThat(doc.path("openapi").asText()).startsWith("3.");
+        Set<String> documented = new TreeSet<>();
+        for (var path : (Iterable<Map.Entry<String, JsonNode>>) doc.path("paths")::fields) {
+            for (var op : (Iterable<Map.Entry<String, JsonNode>>) path.getValue()::fields) {
+                if (!Set.of("get", "post", "put", "patch", "delete").contains(op.getKey())) {
+                    continue;
+                }
+                assertThat(op.getValue().path("responses").size()).as(path.getKey() + " has responses").isPositive();
+                documented.add(op.getKey().toUpperCase(java.util.Locale.ROOT) + " " + path.getKey());
+                String concrete = path.getKey().replaceAll("\\{[a-z_]+}", "x_1");
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + concrete))
+                        .timeout(Duration.ofSeconds(5)).header("Authorization", "Bearer " + TOKEN);
+                HttpResponse<String> r = http.send(op.getKey().equals("post")
+                        ? b.POST(HttpRequest.BodyPublishers.ofString("")).build() : b.GET().build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.body()).as(op.getKey() + " " + concrete + " is a route").doesNotContain("no such route");
+            }
+        }
+        // the routes as the service registers them (the source is the registry: each is written once there)
+        String source = Files.readString(Path.of("src/main/java/dev/dsync/topology/query/DirectoryQueryService.java"));
+        Set<String> registered = new TreeSet<>();
+        var m = java.util.regex.Pattern.compile("\\.(get|post|put|patch|delete)\\(\"(/v1/[^\"]*)\"").matcher(source);
+        while (m.find()) {
+            registered.add(m.group(1).toUpperCase(java.util.Locale.ROOT) + " " + m.group(2));
+        }
+        assertThat(registered).isNotEmpty();
+        Set<String> queryRoutes = new TreeSet<>(documented);
+        // the documents themselves are served by the operations service, documented alongside
+        queryRoutes.removeIf(r -> r.contains("openapi.yaml") || r.contains("asyncapi.yaml") || r.contains("/schemas/"));
+        assertThat(registered).isEqualTo(queryRoutes);
+    }
 }
