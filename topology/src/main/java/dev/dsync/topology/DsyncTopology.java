@@ -61,7 +61,10 @@ public final class DsyncTopology {
     public static final String MEMBERSHIPS_STORE = "memberships";
     /** Key: directory id, SEP, user id, SEP, group id; one entry per memberships row. */
     public static final String MEMBERSHIPS_BY_USER_STORE = "memberships-by-user";
-    /** Key: directory id, SEP, event id; value: wall-clock time first seen. Swept after the retention. */
+    /**
+     * Key: directory id, SEP, event id; value: wall-clock time first seen. Swept after the retention. Local only
+     * (no changelog): after a crash or a move a copy is handled by the version rules, only counted as stale.
+     */
     public static final String SEEN_EVENTS_STORE = "seen-events";
     /** Key: directory id; value: the newest event key the purger has forgotten a marker of (deletions stay deleted). */
     public static final String HORIZONS_STORE = "purge-horizons";
@@ -103,7 +106,10 @@ public final class DsyncTopology {
         t.addProcessor(APPLY, () -> new ApplyEventProcessor(stores, sinks, config.inactiveUsers(), retention,
                 config.purgeInterval(), metrics, provisioning), DEDUPE);
 
-        t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()), DEDUPE);
+        // Not logged: the state rules already make a second copy of an event change nothing (same version, same
+        // barrier, or behind the purge horizon), so the ids only save work and count duplicates. Restoring them
+        // after a crash is not worth a changelog write per event, a third of everything the topology writes.
+        t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()).withLoggingDisabled(), DEDUPE);
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(GROUPS_STORE, EntityRecord.SERDE), APPLY);

@@ -20,8 +20,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * Drops an event whose id was already seen within the retention: WorkOS delivers at least once.
  *
  * <p>The seen-events store is a plain key-value store (event key → wall-clock time it was first seen), swept in
- * small steps by a wall-clock punctuation. Its changelog is compacted only, with no time-based deletion, so a
- * restore always finds every entry that is still in the store, whatever the records' timestamps.
+ * small steps by a wall-clock punctuation. It has no changelog: this step saves work and counts duplicates, but
+ * correctness does not depend on it (applying an event twice changes nothing the second time), so a task that
+ * starts on another instance or after a crash simply starts with an empty set.
  */
 public final class DedupeProcessor implements Processor<String, DsyncEvent, String, DsyncEvent> {
 
