@@ -1,6 +1,7 @@
 package dev.dsync.gateway;
 
 import io.helidon.config.Config;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** {@code java -jar dsync-gateway.jar}: configured by application.yaml and environment variables. */
 public final class GatewayMain {
@@ -9,6 +10,9 @@ public final class GatewayMain {
     }
 
     public static void main(String[] args) {
+        // one log format: java.util.logging into SLF4J (System.Logger goes there through slf4j-jdk-platform-logging)
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         GatewayConfig config;
         try {
             config = GatewayConfig.from(Config.create());

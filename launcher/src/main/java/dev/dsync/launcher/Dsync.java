@@ -10,6 +10,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /** The {@code ./dsync} command. */
 public final class Dsync {
@@ -42,6 +43,7 @@ public final class Dsync {
     }
 
     public static void main(String[] args) {
+        routeJdkLoggingToSlf4j();
         List<String> arguments = Arrays.asList(args);
         String command = arguments.isEmpty() ? "help" : arguments.get(0);
         int status;
@@ -64,6 +66,16 @@ public final class Dsync {
         }
         // Kafka, Connect and Helidon leave non-daemon threads behind; leave explicitly.
         System.exit(status);
+    }
+
+    /**
+     * One log format for the whole process: java.util.logging (Helidon's, the PostgreSQL driver's) goes into SLF4J,
+     * whose one backend (slf4j-simple, configured by simplelogger.properties) prints every line. System.Logger goes
+     * there directly (slf4j-jdk-platform-logging), log4j-api (Kafka's broker, Hibernate) through log4j-to-slf4j.
+     */
+    static void routeJdkLoggingToSlf4j() {
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
     }
 
     private static int up(List<String> options) throws IOException, InterruptedException {

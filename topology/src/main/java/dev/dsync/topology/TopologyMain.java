@@ -5,6 +5,7 @@ import dev.dsync.topology.query.QueryServer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Runs the topology and its query API until the JVM is asked to stop. Configuration comes from DSYNC_* environment
@@ -18,6 +19,9 @@ public final class TopologyMain {
     }
 
     public static void main(String[] args) throws Exception {
+        // one log format: java.util.logging into SLF4J (System.Logger goes there through slf4j-jdk-platform-logging)
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         TopologyConfig config;
         QueryConfig queryConfig;
         try {
