@@ -45,12 +45,14 @@ public final class RepairEvents {
             data.put(f, Canonical.text(rest, f));
         }
         data.put("state", Canonical.directoryState(Canonical.text(rest, "state")));
-        ArrayNode domains = data.putArray("domains");
+        // only what is known: no list at all renders as null, as an event without one does
         JsonNode known = mirrorValue == null ? null : mirrorValue.get("domains");
         if (known != null && known.isArray()) {
+            ArrayNode domains = data.putArray("domains");
             known.forEach(d -> domains.addObject().put("object", "organization_domain").put("domain", d.asText()));
         } else if (Canonical.text(rest, "domain") != null) {
-            domains.addObject().put("object", "organization_domain").put("domain", Canonical.text(rest, "domain"));
+            data.putArray("domains").addObject().put("object", "organization_domain")
+                    .put("domain", Canonical.text(rest, "domain"));
         }
         String id = Canonical.text(rest, "id");
         return event(id, "dsync.activated", id, data, at);
