@@ -12,36 +12,24 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
 /**
  * {@code ./dsync reconcile [--directory ID] [--timeout SECONDS]}: asks the running stack for a reconciliation with
  * WorkOS ({@code POST /v1/reconciliations}), waits for it and prints the drift it found. Exit status 0 when it
- * completed, 1 when it failed or did not finish in time, 2 on a usage error.
+ * completed, 1 when it failed or did not finish in time (2 on a usage error, from the command line).
  */
 final class ReconcileCommand {
+
+    /** {@code --timeout}'s default: an hour. */
+    static final int DEFAULT_TIMEOUT_SECONDS = 3600;
 
     private ReconcileCommand() {
     }
 
-    static int run(List<String> args, Map<String, String> env, Path dataDir, PrintStream out) throws Exception {
-        String directory = null;
-        int timeoutSeconds = 3600;
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if ((a.equals("--directory") || a.equals("--timeout")) && i + 1 < args.size()) {
-                if (a.equals("--directory")) {
-                    directory = args.get(++i);
-                } else {
-                    timeoutSeconds = Integer.parseInt(args.get(++i));
-                }
-            } else {
-                System.err.println("dsync reconcile: unknown option " + a
-                        + "\nusage: ./dsync reconcile [--directory ID] [--timeout SECONDS]");
-                return 2;
-            }
-        }
+    /** Reconciles {@code directory}, or every directory when it is null, and waits up to {@code timeoutSeconds}. */
+    static int run(String directory, int timeoutSeconds, Map<String, String> env, Path dataDir, PrintStream out)
+            throws Exception {
         URI base = URI.create("http://127.0.0.1:" + env.getOrDefault("DSYNC_QUERY_PORT", "8081"));
         String token = env.get("DSYNC_QUERY_TOKEN");
         Path tokenFile = dataDir.resolve("query-token");

@@ -31,12 +31,11 @@ public final class BootstrapBenchmark {
     private static final double DIRECTORY_USERS_RPS = 4;
     private static final double MAX_RPS = 20;
 
-    public static void main(String[] args) throws Exception {
-        int users = GatewayBenchmark.intOption(args, "--users", 100_000);
-        int groups = GatewayBenchmark.intOption(args, "--groups", 5_000);
-        int memberships = GatewayBenchmark.intOption(args, "--memberships", 300_000);
-        int directories = GatewayBenchmark.intOption(args, "--directories", 1);
-        int runs = GatewayBenchmark.intOption(args, "--runs", 3);
+    private BootstrapBenchmark() {
+    }
+
+    /** Runs the benchmark and prints its results. */
+    public static void run(int users, int groups, int memberships, int directories, int runs) throws Exception {
         PrintStream out = System.out;
         int usersPerDirectory = (users + directories - 1) / directories;
         int groupsPerDirectory = (groups + directories - 1) / directories;

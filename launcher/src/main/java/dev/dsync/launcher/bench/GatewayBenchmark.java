@@ -31,10 +31,11 @@ public final class GatewayBenchmark {
 
     private static final String SECRET = "whsec_benchmark";
 
-    public static void main(String[] args) throws Exception {
-        int connections = intOption(args, "--connections", 64);
-        int seconds = intOption(args, "--seconds", 10);
-        int runs = intOption(args, "--runs", 3);
+    private GatewayBenchmark() {
+    }
+
+    /** Runs the benchmark and prints its results. */
+    public static void run(int connections, int seconds, int runs) throws Exception {
         System.out.printf("gateway benchmark: %d connections, %d s per measurement, %d runs (medians reported)%n",
                 connections, seconds, runs);
         Path dir = Files.createTempDirectory("dsync-bench-gateway");
@@ -179,14 +180,5 @@ public final class GatewayBenchmark {
                 + "\"previous_attributes\":{\"last_name\":\"Okafor\",\"name\":\"Amara Okafor\",\"role\":{\"slug\":\"member\"},"
                 + "\"roles\":[{\"slug\":\"member\"}],\"custom_attributes\":{\"job_title\":\"Senior Software Engineer\"}}},"
                 + "\"created_at\":\"2026-06-09T08:15:09.802Z\",\"context\":{}}").getBytes(StandardCharsets.UTF_8);
-    }
-
-    static int intOption(String[] args, String name, int defaultValue) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return defaultValue;
     }
 }

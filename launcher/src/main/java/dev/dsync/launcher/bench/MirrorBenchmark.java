@@ -24,12 +24,11 @@ import java.util.Random;
  */
 public final class MirrorBenchmark {
 
-    public static void main(String[] args) throws Exception {
-        int users = GatewayBenchmark.intOption(args, "--users", 20_000);
-        int groups = GatewayBenchmark.intOption(args, "--groups", users / 20);
-        int memberships = GatewayBenchmark.intOption(args, "--memberships", users * 3);
-        int runs = GatewayBenchmark.intOption(args, "--runs", 3);
-        int concurrency = GatewayBenchmark.intOption(args, "--connections", 32);
+    private MirrorBenchmark() {
+    }
+
+    /** Runs the benchmark and prints its results; {@code concurrency} webhooks are in flight at a time. */
+    public static void run(int users, int groups, int memberships, int runs, int concurrency) throws Exception {
         PrintStream out = System.out;
         out.printf("mirror benchmark: %d users, %d groups, %d memberships (%d webhooks), %d runs on a fresh stack each%n",
                 users, groups, memberships, 1 + users + groups + memberships, runs);

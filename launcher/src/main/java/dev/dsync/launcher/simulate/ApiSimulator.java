@@ -51,39 +51,19 @@ public final class ApiSimulator {
     /** What to drive and where: the plain simulator's settings plus the fake API's key, port and the drop rate. */
     public record Options(Simulator.Options base, String apiKey, int apiPort, double drop) {
 
-        static final int DEFAULT_USERS = 1000;
-        private static final Set<String> VALUED = Set.of("--users", "--seed", "--drop", "--timeout", "--concurrency");
+        /** {@code ./dsync simulate --api --users}'s default. */
+        public static final int DEFAULT_USERS = 1000;
+        /** {@code ./dsync simulate --api --drop}'s default: the fraction of webhooks never sent in the catch-up. */
+        public static final double DEFAULT_DROP = 0.10;
 
-        public static Options from(List<String> args, Map<String, String> env, Path dataDir) throws OptionsException {
-            int users = DEFAULT_USERS;
-            long seed = System.currentTimeMillis() % 1_000_000;
-            double drop = 0.10;
-            int timeout = 300;
-            int concurrency = 8;
-            for (int i = 0; i < args.size(); i++) {
-                String name = args.get(i);
-                if (name.equals("--api")) {
-                    continue;
-                }
-                if (!VALUED.contains(name)) {
-                    throw new OptionsException("simulate --api: unknown option " + name);
-                }
-                if (i + 1 >= args.size()) {
-                    throw new OptionsException("simulate --api: " + name + " needs a value");
-                }
-                String value = args.get(++i);
-                try {
-                    switch (name) {
-                        case "--users" -> users = Integer.parseInt(value);
-                        case "--seed" -> seed = Long.parseLong(value);
-                        case "--drop" -> drop = Double.parseDouble(value);
-                        case "--timeout" -> timeout = Integer.parseInt(value);
-                        default -> concurrency = Integer.parseInt(value);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new OptionsException("simulate --api: " + name + " needs a number, not '" + value + "'");
-                }
-            }
+        /**
+         * The given settings, checked, and the stack and the fake API from the environment ({@code WORKOS_API_KEY},
+         * {@code WORKOS_API_URL}, and what {@link Simulator.Options#from} reads).
+         *
+         * @throws OptionsException when a setting is out of range or the environment does not name a local fake API
+         */
+        public static Options from(int users, long seed, double drop, int timeout, int concurrency,
+                                   Map<String, String> env, Path dataDir) throws OptionsException {
             if (users < 20) {
                 throw new OptionsException("simulate --api: --users must be at least 20");
             }
@@ -99,19 +79,16 @@ public final class ApiSimulator {
                         + " was started with, e.g. WORKOS_API_KEY=sk_test_x WORKOS_API_URL=http://127.0.0.1:8090");
             }
             int port = localPort(env.get("WORKOS_API_URL"));
-            Simulator.Options defaults;
+            Simulator.Options base;
             try {
-                defaults = Simulator.Options.from(List.of(), env, dataDir);
+                base = Simulator.Options.from(users, seed, concurrency, timeout, env, dataDir);
             } catch (IllegalArgumentException | IOException e) {
                 throw new OptionsException("simulate --api: " + e.getMessage());
             }
-            if (defaults.queryToken() == null) {
+            if (base.queryToken() == null) {
                 throw new OptionsException("simulate --api: no query API token: set DSYNC_QUERY_TOKEN or start ./dsync up"
                         + " first (it writes .dsync/query-token)");
             }
-            Simulator.Options base = new Simulator.Options(users, seed, concurrency, timeout, defaults.webhookEndpoint(),
-                    defaults.webhookSecret(), defaults.queryBase(), defaults.queryToken(), defaults.jdbcUrl(),
-                    defaults.jdbcUser(), defaults.jdbcPassword(), defaults.policy());
             return new Options(base, key.trim(), port, drop);
         }
 

@@ -22,9 +22,23 @@ public final class Simulator {
                           String webhookSecret, URI queryBase, String queryToken, String jdbcUrl, String jdbcUser,
                           String jdbcPassword, SimulatedDirectories.InactivePolicy policy) {
 
-        public static Options from(List<String> args, Map<String, String> env, Path dataDir) throws IOException {
-            int users = intArg(args, "--users", 2000);
-            long seed = intArg(args, "--seed", (int) (System.currentTimeMillis() % 1_000_000));
+        /** {@code ./dsync simulate --users}'s default. */
+        public static final int DEFAULT_USERS = 2000;
+        public static final int DEFAULT_CONCURRENCY = 8;
+        public static final int DEFAULT_TIMEOUT_SECONDS = 300;
+
+        /** A seed when none is given: different from run to run. */
+        public static long clockSeed() {
+            return System.currentTimeMillis() % 1_000_000;
+        }
+
+        /**
+         * The given settings, and where the stack runs from the environment ({@code DSYNC_GATEWAY_PORT},
+         * {@code DSYNC_QUERY_PORT}, {@code DSYNC_JDBC_*}, {@code DSYNC_INACTIVE_USERS}) and the secrets from the
+         * environment or the files {@code ./dsync up} wrote into {@code dataDir}.
+         */
+        public static Options from(int users, long seed, int concurrency, int timeoutSeconds, Map<String, String> env,
+                                   Path dataDir) throws IOException {
             String gatewayPort = env.getOrDefault("DSYNC_GATEWAY_PORT", "8080");
             String queryPort = env.getOrDefault("DSYNC_QUERY_PORT", "8081");
             String secret = firstOf(env.get("WORKOS_WEBHOOK_SECRET"), dataDir.resolve("webhook-secret"));
@@ -32,7 +46,7 @@ public final class Simulator {
             if (secret == null) {
                 throw new IllegalArgumentException("no webhook secret: set WORKOS_WEBHOOK_SECRET or start ./dsync up first");
             }
-            return new Options(users, seed, intArg(args, "--concurrency", 8), intArg(args, "--timeout", 300),
+            return new Options(users, seed, concurrency, timeoutSeconds,
                     URI.create("http://127.0.0.1:" + gatewayPort + "/webhooks/workos"), secret.split(",")[0].trim(),
                     URI.create("http://127.0.0.1:" + queryPort + "/"), token,
                     env.getOrDefault("DSYNC_JDBC_URL", "jdbc:postgresql://127.0.0.1:15432/dsync"),
@@ -46,11 +60,6 @@ public final class Simulator {
                 return fromEnv;
             }
             return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : null;
-        }
-
-        private static int intArg(List<String> args, String name, int defaultValue) {
-            int i = args.indexOf(name);
-            return i >= 0 && i + 1 < args.size() ? Integer.parseInt(args.get(i + 1)) : defaultValue;
         }
     }
 

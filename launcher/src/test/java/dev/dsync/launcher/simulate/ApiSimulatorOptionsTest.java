@@ -11,11 +11,20 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code ./dsync simulate --api}: what it reads from the command line and the environment, and what it refuses. */
+/**
+ * {@code ./dsync simulate --api}: what it takes from its options and the environment, and what it refuses (the
+ * command line itself, unknown options and values that are not numbers, is {@code DsyncCommandLineTest}'s).
+ */
 class ApiSimulatorOptionsTest {
 
     @TempDir
     Path dataDir;
+
+    /** The defaults of {@code ./dsync simulate --api} with no options. */
+    private ApiSimulator.Options defaults(Map<String, String> env) throws ApiSimulator.OptionsException {
+        return ApiSimulator.Options.from(ApiSimulator.Options.DEFAULT_USERS, 42, ApiSimulator.Options.DEFAULT_DROP,
+                Simulator.Options.DEFAULT_TIMEOUT_SECONDS, Simulator.Options.DEFAULT_CONCURRENCY, env, dataDir);
+    }
 
     private static Map<String, String> env(String url) {
         Map<String, String> env = new HashMap<>(Map.of("WORKOS_API_KEY", "sk_test_x", "WORKOS_WEBHOOK_SECRET", "whsec_1,whsec_2",
@@ -28,13 +37,15 @@ class ApiSimulatorOptionsTest {
 
     @Test
     void defaultsAndTheStackItDrives() throws Exception {
-        ApiSimulator.Options o = ApiSimulator.Options.from(List.of("--api"), env("http://127.0.0.1:8090"), dataDir);
+        ApiSimulator.Options o = defaults(env("http://127.0.0.1:8090"));
 
         assertThat(o.apiKey()).isEqualTo("sk_test_x");
         assertThat(o.apiPort()).isEqualTo(8090);
         assertThat(o.drop()).isEqualTo(0.10);
-        assertThat(o.base().users()).isEqualTo(ApiSimulator.Options.DEFAULT_USERS);
+        assertThat(o.base().users()).isEqualTo(1000);
+        assertThat(o.base().seed()).isEqualTo(42);
         assertThat(o.base().timeoutSeconds()).isEqualTo(300);
+        assertThat(o.base().concurrency()).isEqualTo(8);
         assertThat(o.base().webhookSecret()).isEqualTo("whsec_1");
         assertThat(o.base().webhookEndpoint().toString()).isEqualTo("http://127.0.0.1:9080/webhooks/workos");
         assertThat(o.base().queryBase().toString()).isEqualTo("http://127.0.0.1:9081/");
@@ -43,14 +54,13 @@ class ApiSimulatorOptionsTest {
     }
 
     @Test
-    void readsItsOptionsAndTheTokensUpWrote() throws Exception {
+    void takesItsSettingsAndTheTokensUpWrote() throws Exception {
         Files.writeString(dataDir.resolve("query-token"), "from-file\n");
         Files.writeString(dataDir.resolve("webhook-secret"), "whsec_file\n");
         Map<String, String> env = new HashMap<>(Map.of("WORKOS_API_KEY", "sk_test_y", "WORKOS_API_URL", "http://localhost:18090/",
                 "DSYNC_INACTIVE_USERS", "delete"));
 
-        ApiSimulator.Options o = ApiSimulator.Options.from(List.of("--users", "50", "--api", "--seed", "12345678901",
-                "--drop", "0.25", "--timeout", "60", "--concurrency", "2"), env, dataDir);
+        ApiSimulator.Options o = ApiSimulator.Options.from(50, 12345678901L, 0.25, 60, 2, env, dataDir);
 
         assertThat(o.apiPort()).isEqualTo(18090);
         assertThat(o.drop()).isEqualTo(0.25);
@@ -67,35 +77,39 @@ class ApiSimulatorOptionsTest {
     void refusesWithoutTheKeyOrALocalHttpUrl() {
         Map<String, String> noKey = env("http://127.0.0.1:8090");
         noKey.remove("WORKOS_API_KEY");
-        assertThatThrownBy(() -> ApiSimulator.Options.from(List.of("--api"), noKey, dataDir))
+        assertThatThrownBy(() -> defaults(noKey))
                 .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("WORKOS_API_KEY");
-        assertThatThrownBy(() -> ApiSimulator.Options.from(List.of("--api"), env(null), dataDir))
+        assertThatThrownBy(() -> defaults(env(null)))
                 .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("WORKOS_API_URL");
         for (String url : List.of("https://127.0.0.1:8090", "http://api.workos.com:80", "https://api.workos.com",
                 "http://127.0.0.1", "http://10.0.0.5:8090", "http://127.0.0.1:8090/v1", "http://u:p@127.0.0.1:8090",
                 "http://127.0.0.1:8090?x=1", "not a url", "")) {
-            assertThatThrownBy(() -> ApiSimulator.Options.from(List.of("--api"), env(url), dataDir)).as(url)
+            assertThatThrownBy(() -> defaults(env(url))).as(url)
                     .isInstanceOf(ApiSimulator.OptionsException.class)
                     .hasMessageContaining("WORKOS_API_URL must be a local http URL with a port");
         }
     }
 
     @Test
-    void refusesUnknownOrBadOptionsAndAMissingQueryToken() {
+    void refusesSettingsOutOfRangeAndAMissingQueryToken() {
         Map<String, String> env = env("http://127.0.0.1:8090");
-        for (List<String> args : List.of(List.of("--api", "--fresh"), List.of("--api", "--users"),
-                List.of("--api", "--users", "many"), List.of("--api", "--users", "5"), List.of("--api", "--drop", "1.5"),
-                List.of("--api", "--drop", "NaN"), List.of("--api", "--timeout", "0"))) {
-            assertThatThrownBy(() -> ApiSimulator.Options.from(args, env, dataDir)).as(args.toString())
-                    .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageStartingWith("simulate --api");
+        assertThatThrownBy(() -> ApiSimulator.Options.from(5, 1, 0.1, 300, 8, env, dataDir))
+                .isInstanceOf(ApiSimulator.OptionsException.class).hasMessage("simulate --api: --users must be at least 20");
+        for (double drop : new double[] {1.5, -0.1, Double.NaN}) {
+            assertThatThrownBy(() -> ApiSimulator.Options.from(20, 1, drop, 300, 8, env, dataDir)).as("drop " + drop)
+                    .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageStartingWith("simulate --api: --drop");
         }
+        assertThatThrownBy(() -> ApiSimulator.Options.from(20, 1, 0.1, 0, 8, env, dataDir))
+                .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> ApiSimulator.Options.from(20, 1, 0.1, 300, 0, env, dataDir))
+                .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("must be positive");
         Map<String, String> noToken = env("http://127.0.0.1:8090");
         noToken.remove("DSYNC_QUERY_TOKEN");
-        assertThatThrownBy(() -> ApiSimulator.Options.from(List.of("--api"), noToken, dataDir))
+        assertThatThrownBy(() -> defaults(noToken))
                 .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("DSYNC_QUERY_TOKEN");
         Map<String, String> noSecret = env("http://127.0.0.1:8090");
         noSecret.remove("WORKOS_WEBHOOK_SECRET");
-        assertThatThrownBy(() -> ApiSimulator.Options.from(List.of("--api"), noSecret, dataDir))
+        assertThatThrownBy(() -> defaults(noSecret))
                 .isInstanceOf(ApiSimulator.OptionsException.class).hasMessageContaining("webhook secret");
     }
 }

@@ -1,9 +1,8 @@
-package dev.dsync.topology.bench;
+package dev.dsync.launcher.bench;
 
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.Topics;
 import dev.dsync.topology.DsyncStreams;
-import dev.dsync.topology.TestEvents;
 import dev.dsync.topology.TopologyConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,9 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -41,21 +38,19 @@ import org.apache.kafka.streams.Topology;
  * {@code start()} to the last committed record.
  *
  * <pre>
- * --users 100000 --groups 5000 --memberships 300000 --directories 1 --partitions 3 --runs 3
+ * ./dsync bench topology --users 100000 --groups 5000 --memberships 300000 --directories 1 --partitions 3 --runs 3
  * </pre>
  */
 public final class TopologyBenchmark {
 
     static final String PASS_THROUGH_TOPIC = "bench.passthrough";
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> opts = options(args);
-        int users = Integer.parseInt(opts.getOrDefault("users", "100000"));
-        int groups = Integer.parseInt(opts.getOrDefault("groups", "5000"));
-        int memberships = Integer.parseInt(opts.getOrDefault("memberships", "300000"));
-        int directories = Integer.parseInt(opts.getOrDefault("directories", "1"));
-        int partitions = Integer.parseInt(opts.getOrDefault("partitions", "3"));
-        int runs = Integer.parseInt(opts.getOrDefault("runs", "3"));
+    private TopologyBenchmark() {
+    }
+
+    /** Runs the benchmark and prints its results; returns the exit status, 1 when a run failed. */
+    public static int run(int users, int groups, int memberships, int directories, int partitions, int runs)
+            throws Exception {
         Path work = Files.createTempDirectory("dsync-bench");
         System.out.printf("dsync topology benchmark: %d users, %d groups, %d memberships in %d directories; "
                 + "%d partitions; %d runs; work dir %s%n", users, groups, memberships, directories, partitions,
@@ -108,7 +103,7 @@ public final class TopologyBenchmark {
             kafka.stop();
             deleteQuietly(work);
         }
-        System.exit(exitCode);
+        return exitCode;
     }
 
     record Result(long runningMs, long totalMs) {
@@ -137,19 +132,19 @@ public final class TopologyBenchmark {
                      new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (int d = 0; d < directories; d++) {
                 String dir = "directory_bench_" + d;
-                send(producer, dir, TestEvents.directory("dsync.activated", "event_" + dir, t, dir, "active",
+                send(producer, dir, BenchEvents.directory("dsync.activated", "event_" + dir, t, dir, "active",
                         "Bench " + d, t), count);
             }
             for (int u = 0; u < users; u++) {
                 String dir = "directory_bench_" + (u % directories);
                 t++;
-                send(producer, dir, TestEvents.user("dsync.user.created", "event_u" + u, t, dir,
+                send(producer, dir, BenchEvents.user("dsync.user.created", "event_u" + u, t, dir,
                         "directory_user_" + u, "active", "User" + u, t), count);
             }
             for (int g = 0; g < groups; g++) {
                 String dir = "directory_bench_" + (g % directories);
                 t++;
-                send(producer, dir, TestEvents.group("dsync.group.created", "event_g" + g, t, dir,
+                send(producer, dir, BenchEvents.group("dsync.group.created", "event_g" + g, t, dir,
                         "directory_group_" + g, "Group " + g, t), count);
             }
             for (int m = 0; m < memberships; m++) {
@@ -158,7 +153,7 @@ public final class TopologyBenchmark {
                 int g = d + directories * random.nextInt(Math.max(1, groups / directories));
                 int u = d + directories * random.nextInt(Math.max(1, users / directories));
                 t++;
-                send(producer, dir, TestEvents.membership("dsync.group.user_added", "event_m" + m, t, dir,
+                send(producer, dir, BenchEvents.membership("dsync.group.user_added", "event_m" + m, t, dir,
                         "directory_group_" + g, "directory_user_" + u), count);
             }
             producer.flush();
@@ -279,17 +274,6 @@ public final class TopologyBenchmark {
         double[] v = values.clone();
         Arrays.sort(v);
         return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    static Map<String, String> options(String[] args) {
-        Map<String, String> out = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
-            }
-            out.put(args[i].substring(2), args[i + 1]);
-        }
-        return out;
     }
 
     private static void deleteQuietly(Path dir) {

@@ -1,4 +1,4 @@
-package dev.dsync.topology.query.bench;
+package dev.dsync.launcher.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.Topics;
 import dev.dsync.topology.DsyncStreams;
-import dev.dsync.topology.TestEvents;
 import dev.dsync.topology.TopologyConfig;
 import dev.dsync.topology.query.QueryConfig;
 import dev.dsync.topology.query.QueryServer;
@@ -37,7 +36,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * printed last.
  *
  * <pre>
- *   ./dsync bench query --runs 5 --lookups 5000     (topology/bench.sh: builds, then runs it from the test class path)
+ *   ./dsync bench query --runs 5 --lookups 5000 --users 10000
  * </pre>
  */
 public final class QueryBenchmark {
@@ -56,10 +55,11 @@ public final class QueryBenchmark {
                        double pageFwdMs) {
     }
 
-    public static void main(String[] args) throws Exception {
-        int runs = intArg(args, "--runs", 5);
-        int lookups = intArg(args, "--lookups", 5000);
-        int users = intArg(args, "--users", 10_000);
+    private QueryBenchmark() {
+    }
+
+    /** Runs the benchmark and prints its results. */
+    public static void run(int runs, int lookups, int users) throws Exception {
         java.util.logging.LogManager.getLogManager().reset(); // Helidon's INFO lines
         Path dir = Files.createTempDirectory("dsync-query-bench");
         try (EmbeddedKafka kafka = new EmbeddedKafka(dir.resolve("kafka"), 0).start()) {
@@ -135,14 +135,14 @@ public final class QueryBenchmark {
             // a few small directories as well, so that both instances own something
             for (int d = 0; d < 6; d++) {
                 String dir = d == 0 ? BIG : "directory_01BENCH" + d;
-                producer.send(new ProducerRecord<>(Topics.EVENTS, dir, TestEvents.directory("dsync.activated",
+                producer.send(new ProducerRecord<>(Topics.EVENTS, dir, BenchEvents.directory("dsync.activated",
                         "evt_" + t, t, dir, "active", "Bench " + d, t++)));
                 int n = d == 0 ? users : 100;
                 for (int u = 0; u < n; u++) {
-                    ObjectNode user = TestEvents.userData(dir, d == 0 ? userId(u) : dir + "_user_" + u, "active",
-                            "User" + u, TestEvents.at(t));
+                    ObjectNode user = BenchEvents.userData(dir, d == 0 ? userId(u) : dir + "_user_" + u, "active",
+                            "User" + u, BenchEvents.at(t));
                     producer.send(new ProducerRecord<>(Topics.EVENTS, dir,
-                            TestEvents.envelope("evt_" + t, "dsync.user.created", TestEvents.at(t++), user)));
+                            BenchEvents.envelope("evt_" + t, "dsync.user.created", BenchEvents.at(t++), user)));
                 }
             }
             producer.flush();
@@ -217,14 +217,5 @@ public final class QueryBenchmark {
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    private static int intArg(String[] args, String name, int fallback) {
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals(name)) {
-                return Integer.parseInt(args[i + 1]);
-            }
-        }
-        return fallback;
     }
 }
