@@ -59,8 +59,12 @@ public final class Dsync implements Callable<Integer> {
         System.exit(commandLine().execute(args));
     }
 
-    /** Helidon and the JDK log through JUL: one backend and one line format for the whole process. */
-    private static void routeJdkLoggingToSlf4j() {
+    /**
+     * One log format for the whole process: java.util.logging (Helidon's, the PostgreSQL driver's) goes into SLF4J,
+     * whose one backend (slf4j-simple, configured by simplelogger.properties) prints every line. System.Logger goes
+     * there directly (slf4j-jdk-platform-logging), log4j-api (Kafka's broker, Hibernate) through log4j-to-slf4j.
+     */
+    static void routeJdkLoggingToSlf4j() {
         org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
         org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
