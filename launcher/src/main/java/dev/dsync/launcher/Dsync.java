@@ -108,6 +108,25 @@ public final class Dsync implements Callable<Integer> {
         boolean help;
     }
 
+    /** The size of the world the bootstrap and topology benchmarks sync: WorkOS's large initial sync. */
+    static final class World {
+        @Option(names = "--users", paramLabel = "N", defaultValue = "100000",
+                description = "Users (default: ${DEFAULT-VALUE}).")
+        int users;
+
+        @Option(names = "--groups", paramLabel = "N", defaultValue = "5000",
+                description = "Groups (default: ${DEFAULT-VALUE}).")
+        int groups;
+
+        @Option(names = "--memberships", paramLabel = "N", defaultValue = "300000",
+                description = "Memberships (default: ${DEFAULT-VALUE}).")
+        int memberships;
+
+        @Option(names = "--directories", paramLabel = "N", defaultValue = "1",
+                description = "Directories to spread them over (default: ${DEFAULT-VALUE}).")
+        int directories;
+    }
+
     static Path dataDir() {
         return Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath();
     }
@@ -339,21 +358,8 @@ public final class Dsync implements Callable<Integer> {
             @Mixin
             HelpOption help;
 
-            @Option(names = "--users", paramLabel = "N", defaultValue = "100000",
-                    description = "Users (default: ${DEFAULT-VALUE}).")
-            int users;
-
-            @Option(names = "--groups", paramLabel = "N", defaultValue = "5000",
-                    description = "Groups (default: ${DEFAULT-VALUE}).")
-            int groups;
-
-            @Option(names = "--memberships", paramLabel = "N", defaultValue = "300000",
-                    description = "Memberships (default: ${DEFAULT-VALUE}).")
-            int memberships;
-
-            @Option(names = "--directories", paramLabel = "N", defaultValue = "1",
-                    description = "Directories to spread them over (default: ${DEFAULT-VALUE}).")
-            int directories;
+            @Mixin
+            World world;
 
             @Option(names = "--runs", paramLabel = "R", defaultValue = "3",
                     description = "Runs, each on a fresh stack; medians are reported (default: ${DEFAULT-VALUE}).")
@@ -361,7 +367,7 @@ public final class Dsync implements Callable<Integer> {
 
             @Override
             public Integer call() throws Exception {
-                BootstrapBenchmark.run(users, groups, memberships, directories, runs);
+                BootstrapBenchmark.run(world.users, world.groups, world.memberships, world.directories, runs);
                 return 0;
             }
         }
@@ -374,21 +380,8 @@ public final class Dsync implements Callable<Integer> {
             @Mixin
             HelpOption help;
 
-            @Option(names = "--users", paramLabel = "N", defaultValue = "100000",
-                    description = "Users (default: ${DEFAULT-VALUE}).")
-            int users;
-
-            @Option(names = "--groups", paramLabel = "N", defaultValue = "5000",
-                    description = "Groups (default: ${DEFAULT-VALUE}).")
-            int groups;
-
-            @Option(names = "--memberships", paramLabel = "N", defaultValue = "300000",
-                    description = "Memberships (default: ${DEFAULT-VALUE}).")
-            int memberships;
-
-            @Option(names = "--directories", paramLabel = "N", defaultValue = "1",
-                    description = "Directories to spread them over (default: ${DEFAULT-VALUE}).")
-            int directories;
+            @Mixin
+            World world;
 
             @Option(names = "--partitions", paramLabel = "N", defaultValue = "3",
                     description = "Partitions of every topic (default: ${DEFAULT-VALUE}).")
@@ -401,7 +394,8 @@ public final class Dsync implements Callable<Integer> {
             @Override
             public Integer call() throws Exception {
                 errorsOnlyLogging();
-                return TopologyBenchmark.run(users, groups, memberships, directories, partitions, runs);
+                return TopologyBenchmark.run(world.users, world.groups, world.memberships, world.directories,
+                        partitions, runs);
             }
         }
 

@@ -197,17 +197,17 @@ class DsyncCommandLineTest {
                 .containsExactly(100, 7, 9, 1, 4);
 
         Dsync.Bench.Bootstrap bootstrap = parse(Dsync.Bench.Bootstrap.class, "bench", "bootstrap");
-        assertThat(List.of(bootstrap.users, bootstrap.groups, bootstrap.memberships, bootstrap.directories, bootstrap.runs))
+        assertThat(List.of(bootstrap.world.users, bootstrap.world.groups, bootstrap.world.memberships, bootstrap.world.directories, bootstrap.runs))
                 .containsExactly(100_000, 5_000, 300_000, 1, 3);
         bootstrap = parse(Dsync.Bench.Bootstrap.class, "bench", "bootstrap", "--directories", "4", "--users", "10");
-        assertThat(List.of(bootstrap.users, bootstrap.directories)).containsExactly(10, 4);
+        assertThat(List.of(bootstrap.world.users, bootstrap.world.directories)).containsExactly(10, 4);
 
         Dsync.Bench.Topology topology = parse(Dsync.Bench.Topology.class, "bench", "topology");
-        assertThat(List.of(topology.users, topology.groups, topology.memberships, topology.directories,
+        assertThat(List.of(topology.world.users, topology.world.groups, topology.world.memberships, topology.world.directories,
                 topology.partitions, topology.runs)).containsExactly(100_000, 5_000, 300_000, 1, 3, 3);
         topology = parse(Dsync.Bench.Topology.class, "bench", "topology", "--users", "20000", "--groups", "1000",
                 "--memberships", "60000", "--directories", "2", "--partitions", "6", "--runs", "5");
-        assertThat(List.of(topology.users, topology.groups, topology.memberships, topology.directories,
+        assertThat(List.of(topology.world.users, topology.world.groups, topology.world.memberships, topology.world.directories,
                 topology.partitions, topology.runs)).containsExactly(20_000, 1_000, 60_000, 2, 6, 5);
 
         Dsync.Bench.Query query = parse(Dsync.Bench.Query.class, "bench", "query");
