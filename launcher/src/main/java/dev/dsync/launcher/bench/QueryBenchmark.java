@@ -1,5 +1,6 @@
 package dev.dsync.launcher.bench;
 
+import dev.dsync.events.SampleEvents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -135,14 +136,14 @@ public final class QueryBenchmark {
             // a few small directories as well, so that both instances own something
             for (int d = 0; d < 6; d++) {
                 String dir = d == 0 ? BIG : "directory_01BENCH" + d;
-                producer.send(new ProducerRecord<>(Topics.EVENTS, dir, BenchEvents.directory("dsync.activated",
+                producer.send(new ProducerRecord<>(Topics.EVENTS, dir, SampleEvents.directory("dsync.activated",
                         "evt_" + t, t, dir, "active", "Bench " + d, t++)));
                 int n = d == 0 ? users : 100;
                 for (int u = 0; u < n; u++) {
-                    ObjectNode user = BenchEvents.userData(dir, d == 0 ? userId(u) : dir + "_user_" + u, "active",
-                            "User" + u, BenchEvents.at(t));
+                    ObjectNode user = SampleEvents.userData(dir, d == 0 ? userId(u) : dir + "_user_" + u, "active",
+                            "User" + u, SampleEvents.at(t));
                     producer.send(new ProducerRecord<>(Topics.EVENTS, dir,
-                            BenchEvents.envelope("evt_" + t, "dsync.user.created", BenchEvents.at(t++), user)));
+                            SampleEvents.envelope("evt_" + t, "dsync.user.created", SampleEvents.at(t++), user)));
                 }
             }
             producer.flush();

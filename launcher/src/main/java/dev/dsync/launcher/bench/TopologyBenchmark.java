@@ -1,5 +1,6 @@
 package dev.dsync.launcher.bench;
 
+import dev.dsync.events.SampleEvents;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.Topics;
 import dev.dsync.topology.DsyncStreams;
@@ -132,19 +133,19 @@ public final class TopologyBenchmark {
                      new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             for (int d = 0; d < directories; d++) {
                 String dir = "directory_bench_" + d;
-                send(producer, dir, BenchEvents.directory("dsync.activated", "event_" + dir, t, dir, "active",
+                send(producer, dir, SampleEvents.directory("dsync.activated", "event_" + dir, t, dir, "active",
                         "Bench " + d, t), count);
             }
             for (int u = 0; u < users; u++) {
                 String dir = "directory_bench_" + (u % directories);
                 t++;
-                send(producer, dir, BenchEvents.user("dsync.user.created", "event_u" + u, t, dir,
+                send(producer, dir, SampleEvents.user("dsync.user.created", "event_u" + u, t, dir,
                         "directory_user_" + u, "active", "User" + u, t), count);
             }
             for (int g = 0; g < groups; g++) {
                 String dir = "directory_bench_" + (g % directories);
                 t++;
-                send(producer, dir, BenchEvents.group("dsync.group.created", "event_g" + g, t, dir,
+                send(producer, dir, SampleEvents.group("dsync.group.created", "event_g" + g, t, dir,
                         "directory_group_" + g, "Group " + g, t), count);
             }
             for (int m = 0; m < memberships; m++) {
@@ -153,7 +154,7 @@ public final class TopologyBenchmark {
                 int g = d + directories * random.nextInt(Math.max(1, groups / directories));
                 int u = d + directories * random.nextInt(Math.max(1, users / directories));
                 t++;
-                send(producer, dir, BenchEvents.membership("dsync.group.user_added", "event_m" + m, t, dir,
+                send(producer, dir, SampleEvents.membership("dsync.group.user_added", "event_m" + m, t, dir,
                         "directory_group_" + g, "directory_user_" + u), count);
             }
             producer.flush();

@@ -1,30 +1,28 @@
-package dev.dsync.launcher.bench;
+package dev.dsync.events;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.dsync.events.EventTimes;
 import java.time.Instant;
 
 /**
- * Builds WorkOS event bodies for the topology and query benchmarks, shaped like the reference samples: the same
- * bodies, byte for byte, as topology's test {@code TestEvents}, which the benchmarks used when they ran from
- * topology's test class path (so what they measure is unchanged).
+ * Builds WorkOS event bodies shaped like the reference samples, for tests and benchmarks (one definition, so a
+ * benchmark measures the same events the tests check).
  */
-final class BenchEvents {
+public class SampleEvents {
 
-    static final Instant BASE = Instant.parse("2026-05-18T14:00:00Z");
-    static final String ORG = "org_01TEST";
+    public static final Instant BASE = Instant.parse("2026-05-18T14:00:00Z");
+    public static final String ORG = "org_01TEST";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-    private BenchEvents() {
+    protected SampleEvents() {
     }
 
     /** ISO time {@code ms} milliseconds after {@link #BASE}. */
-    static String at(long ms) {
+    public static String at(long ms) {
         return EventTimes.format(BASE.plusMillis(ms));
     }
 
-    static String envelope(String id, String type, String createdAt, ObjectNode data) {
+    public static String envelope(String id, String type, String createdAt, ObjectNode data) {
         ObjectNode e = NODES.objectNode();
         e.put("object", "event");
         e.put("id", id);
@@ -37,7 +35,7 @@ final class BenchEvents {
         return e.toString();
     }
 
-    static ObjectNode directoryData(String dir, String state, String name, String updatedAt) {
+    public static ObjectNode directoryData(String dir, String state, String name, String updatedAt) {
         ObjectNode d = NODES.objectNode();
         d.put("object", "directory");
         d.put("id", dir);
@@ -54,7 +52,7 @@ final class BenchEvents {
         return d;
     }
 
-    static ObjectNode userData(String dir, String userId, String state, String firstName, String updatedAt) {
+    public static ObjectNode userData(String dir, String userId, String state, String firstName, String updatedAt) {
         ObjectNode u = NODES.objectNode();
         u.put("object", "directory_user");
         u.put("id", userId);
@@ -75,7 +73,7 @@ final class BenchEvents {
         return u;
     }
 
-    static ObjectNode groupData(String dir, String groupId, String name, String updatedAt) {
+    public static ObjectNode groupData(String dir, String groupId, String name, String updatedAt) {
         ObjectNode g = NODES.objectNode();
         g.put("object", "directory_group");
         g.put("id", groupId);
@@ -89,27 +87,27 @@ final class BenchEvents {
         return g;
     }
 
-    static String directory(String type, String id, long eventMs, String dir, String state, String name,
+    public static String directory(String type, String id, long eventMs, String dir, String state, String name,
                                    long updatedMs) {
         return envelope(id, type, at(eventMs), directoryData(dir, state, name, at(updatedMs)));
     }
 
-    static String user(String type, String id, long eventMs, String dir, String userId, String state,
+    public static String user(String type, String id, long eventMs, String dir, String userId, String state,
                               String firstName, long updatedMs) {
         return envelope(id, type, at(eventMs), userData(dir, userId, state, firstName, at(updatedMs)));
     }
 
-    static String group(String type, String id, long eventMs, String dir, String groupId, String name,
+    public static String group(String type, String id, long eventMs, String dir, String groupId, String name,
                                long updatedMs) {
         return envelope(id, type, at(eventMs), groupData(dir, groupId, name, at(updatedMs)));
     }
 
-    static String membership(String type, String id, long eventMs, String dir, String groupId,
+    public static String membership(String type, String id, long eventMs, String dir, String groupId,
                                     String userId) {
         return envelope(id, type, at(eventMs), membershipData(dir, groupId, userId));
     }
 
-    static ObjectNode membershipData(String dir, String groupId, String userId) {
+    public static ObjectNode membershipData(String dir, String groupId, String userId) {
         ObjectNode data = NODES.objectNode();
         data.put("directory_id", dir);
         data.set("user", userData(dir, userId, "active", "Member", at(0)));
