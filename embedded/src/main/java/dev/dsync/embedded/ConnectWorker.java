@@ -1,5 +1,6 @@
 package dev.dsync.embedded;
 
+import dev.dsync.connect.JdbcTarget;
 import dev.dsync.connect.MirrorResources;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,22 +9,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.DeleteConsumerGroupsResult;
-import org.apache.kafka.common.KafkaFuture;
-import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.connect.cli.ConnectStandalone;
 import org.apache.kafka.connect.runtime.Connect;
 import org.apache.kafka.connect.runtime.Herder;
+import org.apache.kafka.connect.runtime.TargetState;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorInfo;
 import org.apache.kafka.connect.runtime.rest.entities.ConnectorStateInfo;
 import org.apache.kafka.connect.runtime.standalone.StandaloneHerder;
@@ -35,8 +30,9 @@ import org.apache.kafka.connect.util.FutureCallback;
  * <p>The REST API listens on {@code http://127.0.0.1:<restPort>} (default {@value #DEFAULT_REST_PORT}; 0 = a free
  * port). Plugins are found through their ServiceLoader manifests ({@code plugin.discovery=service_load}), which keeps
  * start-up to about 1.5 s. The offsets file lives in {@code dataDir} (sink connectors keep their offsets in Kafka, in
- * the consumer groups {@code connect-<connector name>}, so a restarted worker resumes where the last one committed).
- * A standalone worker keeps connector configurations in memory only: register the connectors after every start.
+ * the consumer groups {@code connect-<connector name>}, so a restarted worker resumes where the last one committed;
+ * {@link dev.dsync.connect.SinkOffsets} resets them through the REST API). A standalone worker keeps connector
+ * configurations in memory only: register the connectors after every start.
  *
  * <pre>{@code
  * ConnectWorker connect = new ConnectWorker(bootstrapServers, dataDir.resolve("connect"), 8083).start();
@@ -121,10 +117,20 @@ public final class ConnectWorker implements AutoCloseable {
      * Returns their names. Does not wait for the tasks: see {@link #awaitConnectorsRunning(Duration)}.
      */
     public List<String> registerDsyncConnectors(JdbcTarget target) {
+        return registerDsyncConnectors(target, false);
+    }
+
+    /**
+     * As {@link #registerDsyncConnectors(JdbcTarget)}; with {@code stopped}, the connectors are created in the
+     * STOPPED state (KIP-980, like {@code "initial_state": "STOPPED"} in {@code POST /connectors}): they run no task
+     * and read nothing until resumed ({@code PUT /connectors/{name}/resume}), so their offsets can be reset first
+     * (see {@link dev.dsync.connect.SinkOffsets}).
+     */
+    public List<String> registerDsyncConnectors(JdbcTarget target, boolean stopped) {
         List<String> names = new ArrayList<>();
         for (Map<String, String> config : MirrorResources.resolvedConnectorConfigs(
                 target.url(), target.user(), target.password())) {
-            putConnector(config);
+            putConnector(config, stopped ? TargetState.STOPPED : TargetState.STARTED);
             names.add(config.get("name"));
         }
         return names;
@@ -132,56 +138,17 @@ public final class ConnectWorker implements AutoCloseable {
 
     /** Creates or replaces one connector; {@code config} must contain {@code name}. */
     public void putConnector(Map<String, String> config) {
+        putConnector(config, TargetState.STARTED);
+    }
+
+    private void putConnector(Map<String, String> config, TargetState initialState) {
         String name = config.get("name");
         if (name == null) {
             throw new IllegalArgumentException("connector config without \"name\"");
         }
         FutureCallback<Herder.Created<ConnectorInfo>> cb = new FutureCallback<>();
-        herder().putConnectorConfig(name, config, true, cb);
+        herder().putConnectorConfig(name, config, initialState, true, cb);
         await(cb, "register connector " + name);
-    }
-
-    /**
-     * Forgets where the given sink connectors are in their topics (deletes their consumer groups
-     * {@code connect-<name>}), so that once registered they read the change-logs from the beginning. Use before
-     * registering when the database is new: the compacted change-logs hold the full current state, so a replay
-     * rebuilds the mirror. Groups that do not exist are fine. A group whose previous worker died keeps its member
-     * until the session times out, so this retries for up to {@code timeout}.
-     */
-    public void resetSinkOffsets(Collection<String> connectorNames, Duration timeout) {
-        List<String> groups = connectorNames.stream().map(n -> "connect-" + n).toList();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
-            // Only groups that exist: deleting unknown groups makes the broker log errors on every first start.
-            java.util.Set<String> existing = new java.util.HashSet<>();
-            admin.listGroups().all().get(30, TimeUnit.SECONDS).forEach(g -> existing.add(g.groupId()));
-            List<String> pending = new ArrayList<>(groups.stream().filter(existing::contains).toList());
-            while (!pending.isEmpty()) {
-                DeleteConsumerGroupsResult result = admin.deleteConsumerGroups(pending);
-                List<String> retry = new ArrayList<>();
-                for (Map.Entry<String, KafkaFuture<Void>> e : result.deletedGroups().entrySet()) {
-                    try {
-                        e.getValue().get(30, TimeUnit.SECONDS);
-                    } catch (ExecutionException ex) {
-                        if (ex.getCause() instanceof GroupNotEmptyException) {
-                            retry.add(e.getKey());
-                        } else if (!(ex.getCause() instanceof GroupIdNotFoundException)) {
-                            throw new IllegalStateException("cannot reset offsets of " + e.getKey(), ex.getCause());
-                        }
-                    }
-                }
-                if (!retry.isEmpty() && System.nanoTime() > deadline) {
-                    throw new IllegalStateException("consumer groups still have members: " + retry
-                            + " (is another Connect worker running these connectors?)");
-                }
-                pending = retry;
-                if (!pending.isEmpty()) {
-                    sleep(500);
-                }
-            }
-        } catch (ExecutionException | InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("cannot reset sink offsets of " + connectorNames, e);
-        }
     }
 
     /** The names of the dsync sink connectors (from the classpath connector files). */

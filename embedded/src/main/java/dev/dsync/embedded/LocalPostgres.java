@@ -1,5 +1,6 @@
 package dev.dsync.embedded;
 
+import dev.dsync.connect.JdbcTarget;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,8 @@
 package dev.dsync.embedded;
 
+import dev.dsync.connect.JdbcTarget;
+import dev.dsync.connect.MirrorSchema;
+import dev.dsync.connect.SinkOffsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -8,12 +11,13 @@ import java.util.Optional;
 
 /**
  * The PostgreSQL mirror in one call, as {@code ./dsync up} needs it: PostgreSQL (embedded, unless
- * {@code DSYNC_JDBC_URL} names one), the schema migration, an in-process Kafka Connect worker and the four dsync
- * sink connectors.
+ * {@code DSYNC_JDBC_URL} names one), the schema migration ({@link MirrorSchema}, Flyway), an in-process Kafka Connect
+ * worker and the four dsync sink connectors.
  *
  * <p>When the migration created the schema just now (a new database: first run, deleted data directory, or
- * {@code DSYNC_JDBC_URL} pointing at another database), the sinks' consumer offsets are reset first, so the mirror is
- * rebuilt from the compacted change-logs instead of starting wherever an earlier database left off.
+ * {@code DSYNC_JDBC_URL} pointing at another database), the sinks are registered STOPPED and their offsets are reset
+ * through Connect's offsets REST API ({@link SinkOffsets}: delete the offsets, then resume), so the mirror is rebuilt
+ * from the compacted change-logs instead of starting wherever an earlier database left off.
  *
  * <pre>{@code
  * PostgresMirror mirror = PostgresMirror.start(PostgresMirror.Settings.fromEnvironment(bootstrap, dataDir));
@@ -23,7 +27,8 @@ import java.util.Optional;
  * }</pre>
  *
  * @see LocalPostgres
- * @see SchemaMigrator
+ * @see MirrorSchema
+ * @see SinkOffsets
  * @see ConnectWorker
  */
 public final class PostgresMirror implements AutoCloseable {
@@ -53,10 +58,11 @@ public final class PostgresMirror implements AutoCloseable {
 
     private final LocalPostgres postgres;      // null when external
     private final JdbcTarget target;
-    private final List<Integer> migrated;
+    private final MirrorSchema.Outcome migrated;
     private final ConnectWorker worker;
 
-    private PostgresMirror(LocalPostgres postgres, JdbcTarget target, List<Integer> migrated, ConnectWorker worker) {
+    private PostgresMirror(LocalPostgres postgres, JdbcTarget target, MirrorSchema.Outcome migrated,
+                           ConnectWorker worker) {
         this.postgres = postgres;
         this.target = target;
         this.migrated = migrated;
@@ -77,15 +83,18 @@ public final class PostgresMirror implements AutoCloseable {
                 pg = LocalPostgres.start(settings.dataDir().resolve("postgres"), settings.postgresPort());
                 target = pg.target();
             }
-            List<Integer> migrated = SchemaMigrator.migrate(target);
+            MirrorSchema.Outcome migrated = MirrorSchema.migrate(target);
             worker = new ConnectWorker(settings.bootstrapServers(), settings.dataDir().resolve("connect"),
                     settings.connectRestPort());
-            if (migrated.contains(1)) {
-                // a new database: replay the compacted change-logs from the start, whatever an earlier database saw
-                worker.resetSinkOffsets(ConnectWorker.dsyncConnectorNames(), Duration.ofSeconds(30));
-            }
             worker.start();
-            worker.registerDsyncConnectors(target);
+            if (migrated.createdSchema()) {
+                // a new database: replay the compacted change-logs from the start, whatever an earlier database saw.
+                // Registered STOPPED, so no task reads from the old position before the offsets are gone.
+                List<String> names = worker.registerDsyncConnectors(target, true);
+                new SinkOffsets(worker.restUrl()).reset(names, Duration.ofSeconds(30));
+            } else {
+                worker.registerDsyncConnectors(target);
+            }
             worker.awaitConnectorsRunning(Duration.ofSeconds(60));
             return new PostgresMirror(pg, target, migrated, worker);
         } catch (RuntimeException e) {
@@ -114,6 +123,11 @@ public final class PostgresMirror implements AutoCloseable {
 
     /** Migration versions applied by this start (empty when the schema was already up to date). */
     public List<Integer> migrationsApplied() {
+        return migrated.applied();
+    }
+
+    /** What the migration did at this start (versions applied, whether a pre-Flyway database was adopted). */
+    public MirrorSchema.Outcome migration() {
         return migrated;
     }
 

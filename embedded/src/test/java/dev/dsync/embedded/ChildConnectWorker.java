@@ -1,5 +1,6 @@
 package dev.dsync.embedded;
 
+import dev.dsync.connect.JdbcTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -1,6 +1,7 @@
 package dev.dsync.embedded;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dsync.connect.MirrorSchema;
 import dev.dsync.events.Topics;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -50,7 +51,7 @@ final class MirrorFixture implements AutoCloseable {
         long t1 = System.nanoTime();
         LocalPostgres pg = LocalPostgres.start(dir.resolve("postgres"), 0);
         long t2 = System.nanoTime();
-        SchemaMigrator.migrate(pg.target());
+        MirrorSchema.migrate(pg.target());
         long t3 = System.nanoTime();
         log("kafka+topics %d ms, postgres %d ms, migration %d ms", ms(t1 - t0), ms(t2 - t1), ms(t3 - t2));
         Properties p = new Properties();

@@ -1,9 +1,9 @@
 package dev.dsync.launcher;
 
+import dev.dsync.connect.JdbcTarget;
 import dev.dsync.connect.SinkSupervisor;
 import dev.dsync.embedded.ConnectWorker;
 import dev.dsync.embedded.EmbeddedKafka;
-import dev.dsync.embedded.JdbcTarget;
 import dev.dsync.embedded.PostgresMirror;
 import dev.dsync.events.Topics;
 import dev.dsync.gateway.Gateway;

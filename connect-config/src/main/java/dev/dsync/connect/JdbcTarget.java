@@ -1,6 +1,5 @@
-package dev.dsync.embedded;
+package dev.dsync.connect;
 
-import dev.dsync.connect.MirrorResources;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -13,7 +12,7 @@ import java.util.Optional;
  *
  * <p>From the environment: {@code DSYNC_JDBC_URL} (e.g. {@code jdbc:postgresql://db:5432/dsync}),
  * {@code DSYNC_JDBC_USER} and {@code DSYNC_JDBC_PASSWORD} (both default to {@code dsync}). Otherwise
- * {@link LocalPostgres#target()} gives the embedded database.
+ * {@code dev.dsync.embedded.LocalPostgres#target()} gives the embedded database of {@code ./dsync up} and the tests.
  */
 public record JdbcTarget(String url, String user, String password) {
 
@@ -52,14 +51,14 @@ public record JdbcTarget(String url, String user, String password) {
 
     /**
      * A {@code psql} command line for this database. The password is left out ({@code psql} prompts, or reads
-     * {@code PGPASSWORD}); {@link LocalPostgres#psqlCommand()} includes the local one.
+     * {@code PGPASSWORD}); {@code LocalPostgres#psqlCommand()} includes the local one.
      */
     public String psqlCommand() {
         return "psql " + postgresUri(false);
     }
 
     /** {@code postgresql://user[:password]@host:port/db} from the JDBC URL (JDBC query parameters are dropped). */
-    String postgresUri(boolean withPassword) {
+    public String postgresUri(boolean withPassword) {
         URI u = URI.create(url.substring("jdbc:".length()));
         String host = u.getHost() == null ? "localhost" : u.getHost();
         String port = u.getPort() < 0 ? "" : ":" + u.getPort();
