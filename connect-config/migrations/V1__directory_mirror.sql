@@ -6,8 +6,8 @@
 -- topics are consumed independently, so a membership can arrive before its user, and a directory's cascade delete
 -- arrives as tombstones for every row on every topic.
 -- Primary keys are the WorkOS ids. Every time is timestamptz (written from ISO-8601 UTC strings).
--- IF NOT EXISTS: docker-compose applies this file through the postgres image's initdb hook, without the
--- dsync_schema_migrations bookkeeping; the migrator can then still apply and record it on the same database.
+-- IF NOT EXISTS: databases created before Flyway (by the earlier migrator or compose's initdb hook) already have
+-- these tables; Flyway adopts them at version 1 (MirrorSchema) and this file stays harmless if it runs anyway.
 
 CREATE TABLE IF NOT EXISTS directories (
     id              text        PRIMARY KEY,
