@@ -1,6 +1,7 @@
 package dev.dsync.embedded;
 
 import dev.dsync.connect.MirrorResources;
+import dev.dsync.events.config.DsyncEnv;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -38,12 +39,8 @@ public record JdbcTarget(String url, String user, String password) {
     }
 
     public static Optional<JdbcTarget> fromEnvironment(Map<String, String> env) {
-        String url = env.get(URL_ENV);
-        if (url == null || url.isBlank()) {
-            return Optional.empty();
-        }
-        return Optional.of(new JdbcTarget(url.trim(), env.getOrDefault(USER_ENV, "dsync"),
-                env.getOrDefault(PASSWORD_ENV, "dsync")));
+        return DsyncEnv.JDBC_URL.optional(env).map(url -> new JdbcTarget(url, DsyncEnv.JDBC_USER.get(env),
+                DsyncEnv.JDBC_PASSWORD.get(env)));
     }
 
     public Connection connect() throws SQLException {
