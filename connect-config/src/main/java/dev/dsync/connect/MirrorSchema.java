@@ -125,8 +125,8 @@ public final class MirrorSchema {
 
     /**
      * Migrates the database named by {@code DSYNC_JDBC_URL}, {@code DSYNC_JDBC_USER} and {@code DSYNC_JDBC_PASSWORD}
-     * (Docker Compose's one-shot service {@code migrate}), waiting up to {@code DSYNC_MIGRATE_WAIT_SECONDS} (default
-     * 60) for the database to accept connections. Exits 0 when the schema is up to date, 1 on failure, 2 without
+     * (Docker Compose's one-shot service {@code migrate}), waiting up to a minute for the database to accept
+     * connections (compose starts it once PostgreSQL reports healthy, so this only covers a slow first start). Exits 0 when the schema is up to date, 1 on failure, 2 without
      * {@code DSYNC_JDBC_URL}.
      */
     public static void main(String[] args) {
@@ -137,8 +137,7 @@ public final class MirrorSchema {
             System.exit(2);
         }
         try {
-            awaitDatabase(target.get(), Duration.ofSeconds(
-                    Long.parseLong(System.getenv().getOrDefault("DSYNC_MIGRATE_WAIT_SECONDS", "60"))));
+            awaitDatabase(target.get(), Duration.ofSeconds(60));
             Outcome outcome = migrate(target.get());
             System.out.println("dsync schema of " + target.get() + ": "
                     + (outcome.adopted() ? "adopted at version 1 (created before Flyway); " : "")

@@ -44,7 +44,7 @@ import org.apache.kafka.connect.util.FutureCallback;
  */
 public final class ConnectWorker implements AutoCloseable {
 
-    public static final int DEFAULT_REST_PORT = 8083;
+    public static final int DEFAULT_REST_PORT = dev.dsync.events.config.DsyncEnv.CONNECT_PORT.defaultValue();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
 
     private final String bootstrapServers;

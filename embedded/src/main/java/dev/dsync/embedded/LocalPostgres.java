@@ -33,7 +33,7 @@ import java.sql.Statement;
  */
 public final class LocalPostgres implements AutoCloseable {
 
-    public static final int DEFAULT_PORT = 15432;
+    public static final int DEFAULT_PORT = dev.dsync.events.config.DsyncEnv.PG_PORT.defaultValue();
     public static final String DATABASE = "dsync";
     public static final String USER = "dsync";
     public static final String PASSWORD = "dsync";

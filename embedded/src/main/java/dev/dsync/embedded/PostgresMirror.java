@@ -3,6 +3,7 @@ package dev.dsync.embedded;
 import dev.dsync.connect.JdbcTarget;
 import dev.dsync.connect.MirrorSchema;
 import dev.dsync.connect.SinkOffsets;
+import dev.dsync.events.config.DsyncEnv;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,9 +51,7 @@ public final class PostgresMirror implements AutoCloseable {
 
         public static Settings fromEnvironment(String bootstrapServers, Path dataDir, Map<String, String> env) {
             return new Settings(bootstrapServers, dataDir, JdbcTarget.fromEnvironment(env),
-                    Integer.parseInt(env.getOrDefault("DSYNC_PG_PORT", String.valueOf(LocalPostgres.DEFAULT_PORT))),
-                    Integer.parseInt(env.getOrDefault("DSYNC_CONNECT_PORT",
-                            String.valueOf(ConnectWorker.DEFAULT_REST_PORT))));
+                    DsyncEnv.PG_PORT.get(env), DsyncEnv.CONNECT_PORT.get(env));
         }
     }
 

@@ -1,10 +1,14 @@
 package dev.dsync.gateway;
 
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
+import dev.dsync.events.config.Setting;
 import dev.dsync.events.signature.SignatureVerifier;
 import io.helidon.config.Config;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Everything the gateway needs to run; built from {@code application.yaml} overridden by environment variables. */
 public record GatewayConfig(
@@ -34,23 +38,36 @@ public record GatewayConfig(
         }
     }
 
+    /**
+     * Reads {@link DsyncEnv#GATEWAY} through Helidon Config: each setting's {@linkplain Setting#configKey() key}
+     * ({@code dsync.gateway.port}), which Helidon takes from the environment variable ({@code DSYNC_GATEWAY_PORT}),
+     * a system property or {@code application.yaml}, in that order. Values are parsed by the declarations, so an
+     * error names the variable and the expected form.
+     */
     public static GatewayConfig from(Config config) {
-        Config dsync = config.get("dsync");
-        Config gateway = dsync.get("gateway");
+        Map<String, String> values = new HashMap<>();
+        for (Setting<?> setting : DsyncEnv.GATEWAY) {
+            config.get(setting.configKey()).asString().ifPresent(v -> values.put(setting.name(), v));
+        }
+        return fromEnv(values);
+    }
+
+    /** The gateway's settings from variables named as in {@link DsyncEnv#GATEWAY}; unset ones take their default. */
+    public static GatewayConfig fromEnv(Map<String, String> env) {
         return new GatewayConfig(
-                gateway.get("host").asString().orElse("0.0.0.0"),
-                gateway.get("port").asInt().orElse(8080),
-                SignatureVerifier.parseSecrets(config.get("workos.webhook.secret").asString().orElse("")),
-                Duration.ofSeconds(gateway.get("tolerance.seconds").asLong().orElse(180L)),
-                gateway.get("max.body.bytes").asInt().orElse(1024 * 1024),
-                gateway.get("max.in.flight").asInt().orElse(256),
-                dsync.get("kafka.bootstrap.servers").asString().orElse("127.0.0.1:9092"),
-                dsync.get("events.topic").asString().orElse(Topics.EVENTS),
-                dsync.get("other.events.topic").asString().orElse(Topics.OTHER_EVENTS),
-                dsync.get("topic.partitions").asInt().orElse(3),
-                dsync.get("topic.replication.factor").asInt().orElse(1).shortValue(),
-                Duration.ofMillis(gateway.get("ack.timeout.ms").asLong().orElse(10_000L)),
-                Duration.ofSeconds(gateway.get("retry.after.seconds").asLong().orElse(5L)));
+                DsyncEnv.GATEWAY_HOST.get(env),
+                DsyncEnv.GATEWAY_PORT.get(env),
+                DsyncEnv.WEBHOOK_SECRET.get(env),
+                Duration.ofSeconds(DsyncEnv.GATEWAY_TOLERANCE_SECONDS.get(env)),
+                DsyncEnv.GATEWAY_MAX_BODY_BYTES.get(env),
+                DsyncEnv.GATEWAY_MAX_IN_FLIGHT.get(env),
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.get(env),
+                DsyncEnv.EVENTS_TOPIC.get(env),
+                DsyncEnv.OTHER_EVENTS_TOPIC.get(env),
+                DsyncEnv.TOPIC_PARTITIONS.get(env),
+                DsyncEnv.TOPIC_REPLICATION_FACTOR.get(env).shortValue(),
+                Duration.ofMillis(DsyncEnv.GATEWAY_ACK_TIMEOUT_MS.get(env)),
+                Duration.ofSeconds(DsyncEnv.GATEWAY_RETRY_AFTER_SECONDS.get(env)));
     }
 
     /** Defaults for everything but the secrets and Kafka, for tests and the local launcher. */

@@ -1,5 +1,7 @@
 package dev.dsync.launcher;
 
+import dev.dsync.events.config.DsyncEnv;
+import dev.dsync.events.config.SettingException;
 import dev.dsync.launcher.bench.BootstrapBenchmark;
 import dev.dsync.launcher.bench.GatewayBenchmark;
 import dev.dsync.launcher.bench.MirrorBenchmark;
@@ -74,7 +76,11 @@ public final class Dsync implements Callable<Integer> {
      * stderr and exits with 2; a failure prints its message and stack trace and exits with 1.
      */
     static CommandLine commandLine() {
-        CommandLine commandLine = new CommandLine(new Dsync());
+        return withHandlers(new CommandLine(new Dsync()));
+    }
+
+    /** {@code commandLine} with the usage-error (2), bad-setting (2) and failure (1) handlers. */
+    static CommandLine withHandlers(CommandLine commandLine) {
         commandLine.setParameterExceptionHandler((e, args) -> {
             CommandLine failed = e.getCommandLine();
             PrintWriter err = failed.getErr();
@@ -86,6 +92,14 @@ public final class Dsync implements Callable<Integer> {
         });
         commandLine.setExecutionExceptionHandler((e, failed, parseResult) -> {
             PrintWriter err = failed.getErr();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof SettingException bad) {
+                    // a variable with a value of the wrong form is a usage error: its name and form, exit 2
+                    err.println("dsync: " + bad.getMessage());
+                    err.flush();
+                    return 2;
+                }
+            }
             err.println(failed.getCommandSpec().qualifiedName(" ").replaceFirst("^\\./dsync", "dsync") + " failed: "
                     + e.getMessage());
             e.printStackTrace(err);
@@ -128,7 +142,7 @@ public final class Dsync implements Callable<Integer> {
     }
 
     static Path dataDir() {
-        return Path.of(System.getenv().getOrDefault("DSYNC_DATA_DIR", ".dsync")).toAbsolutePath();
+        return DsyncEnv.DATA_DIR.get(System.getenv()).toAbsolutePath();
     }
 
     @Command(name = "up", sortOptions = false,

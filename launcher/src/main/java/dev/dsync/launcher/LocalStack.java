@@ -6,6 +6,7 @@ import dev.dsync.embedded.ConnectWorker;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.embedded.PostgresMirror;
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.gateway.Gateway;
 import dev.dsync.gateway.GatewayConfig;
 import dev.dsync.topology.DsyncStreams;
@@ -89,19 +90,19 @@ final class LocalStack implements AutoCloseable {
                 + "failures, restarts and recoveries are logged here"));
 
         out.println("Starting the topology (Kafka Streams) and its query API ...");
-        LocalSecrets token = LocalSecrets.resolve(settings.env().get("DSYNC_QUERY_TOKEN"),
+        LocalSecrets token = LocalSecrets.resolve(DsyncEnv.QUERY_TOKEN.get(settings.env()),
                 settings.dataDir().resolve("query-token"), "dsq_local_");
         queryToken = token.value();
         Map<String, String> queryEnv = new java.util.HashMap<>(settings.env());
-        queryEnv.put("DSYNC_QUERY_TOKEN", token.value());
-        queryEnv.put("DSYNC_QUERY_PORT", String.valueOf(settings.queryPort()));
+        queryEnv.put(DsyncEnv.QUERY_TOKEN.name(), token.value());
+        queryEnv.put(DsyncEnv.QUERY_PORT.name(), String.valueOf(settings.queryPort()));
         QueryConfig queryConfig = QueryConfig.fromEnv(queryEnv);
         QueryServer query = QueryServer.start(queryConfig);
         started.push(query);
         TopologyConfig fromEnv = TopologyConfig.fromEnv(settings.env());
         TopologyConfig topologyConfig = fromEnv
                 .withBootstrapServers(bootstrap)
-                .withStateDir(settings.env().containsKey("DSYNC_STATE_DIR")
+                .withStateDir(DsyncEnv.STATE_DIR.isSet(settings.env())
                         ? fromEnv.stateDir() : settings.dataDir().resolve("state"));
         if (topologyConfig.applicationServer() == null) {
             topologyConfig = topologyConfig.withApplicationServer(query.advertisedAddress());
@@ -141,7 +142,7 @@ final class LocalStack implements AutoCloseable {
         summary.add(row("Try", "curl -s -H \"Authorization: Bearer " + (token.generated() ? token.value() : "$DSYNC_QUERY_TOKEN")
                 + "\" " + queryBase + "/v1/directories"));
 
-        LocalSecrets secret = LocalSecrets.resolve(settings.env().get("WORKOS_WEBHOOK_SECRET"),
+        LocalSecrets secret = LocalSecrets.resolve(DsyncEnv.WEBHOOK_SECRET.text(settings.env()).orElse(null),
                 settings.dataDir().resolve("webhook-secret"), "whsec_local_");
         webhookSecret = secret.value().split(",")[0].trim();
         GatewayConfig gatewayConfig = GatewayConfig.from(configWith(Map.of(
@@ -234,16 +235,19 @@ final class LocalStack implements AutoCloseable {
                          Map<String, String> env) {
 
         static LocalSettings fromEnvironment(Path dataDir) {
-            Map<String, String> env = System.getenv();
-            String external = env.get("DSYNC_KAFKA_BOOTSTRAP_SERVERS");
+            return fromEnvironment(dataDir, System.getenv());
+        }
+
+        /** {@link DsyncEnv#LAUNCHER}'s ports and Kafka from {@code env}; a bad value names its variable. */
+        static LocalSettings fromEnvironment(Path dataDir, Map<String, String> env) {
             return new LocalSettings(dataDir,
-                    Integer.parseInt(env.getOrDefault("DSYNC_KAFKA_PORT", "9092")),
-                    external == null || external.isBlank() ? null : external,
-                    Integer.parseInt(env.getOrDefault("DSYNC_TOPIC_PARTITIONS", "3")),
-                    Integer.parseInt(env.getOrDefault("DSYNC_GATEWAY_PORT", "8080")),
-                    Integer.parseInt(env.getOrDefault("DSYNC_QUERY_PORT", "8081")),
-                    Integer.parseInt(env.getOrDefault("DSYNC_PG_PORT", "15432")),
-                    Integer.parseInt(env.getOrDefault("DSYNC_CONNECT_PORT", "8083")),
+                    DsyncEnv.KAFKA_PORT.get(env),
+                    DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.optional(env).orElse(null),
+                    DsyncEnv.TOPIC_PARTITIONS.get(env),
+                    DsyncEnv.GATEWAY_PORT.get(env),
+                    DsyncEnv.QUERY_PORT.get(env),
+                    DsyncEnv.PG_PORT.get(env),
+                    DsyncEnv.CONNECT_PORT.get(env),
                     JdbcTarget.fromEnvironment(env),
                     env);
         }

@@ -1,5 +1,6 @@
 package dev.dsync.launcher;
 
+import dev.dsync.events.config.DsyncEnv;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import java.io.IOException;
@@ -30,8 +31,8 @@ final class ReconcileCommand {
     /** Reconciles {@code directory}, or every directory when it is null, and waits up to {@code timeoutSeconds}. */
     static int run(String directory, int timeoutSeconds, Map<String, String> env, Path dataDir, PrintStream out)
             throws Exception {
-        URI base = URI.create("http://127.0.0.1:" + env.getOrDefault("DSYNC_QUERY_PORT", "8081"));
-        String token = env.get("DSYNC_QUERY_TOKEN");
+        URI base = URI.create("http://127.0.0.1:" + DsyncEnv.QUERY_PORT.get(env));
+        String token = DsyncEnv.QUERY_TOKEN.get(env);
         Path tokenFile = dataDir.resolve("query-token");
         if ((token == null || token.isBlank()) && Files.exists(tokenFile)) {
             token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();

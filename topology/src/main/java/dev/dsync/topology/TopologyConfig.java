@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -40,11 +41,11 @@ public record TopologyConfig(
         boolean provisioning,
         Duration provisioningRetention) {
 
-    public static final String DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092";
-    public static final String DEFAULT_APPLICATION_ID = "dsync-topology";
+    public static final String DEFAULT_BOOTSTRAP_SERVERS = DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.defaultValue();
+    public static final String DEFAULT_APPLICATION_ID = DsyncEnv.APPLICATION_ID.defaultValue();
     /** Longer than WorkOS's three days of webhook retries, so no stale retry can outlive the marker that stops it. */
-    public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofDays(4);
-    public static final Duration DEFAULT_PROVISIONING_RETENTION = Duration.ofDays(30);
+    public static final Duration DEFAULT_TOMBSTONE_RETENTION = DsyncEnv.TOMBSTONE_RETENTION.defaultValue();
+    public static final Duration DEFAULT_PROVISIONING_RETENTION = DsyncEnv.PROVISIONING_RETENTION.defaultValue();
 
     public TopologyConfig {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -72,7 +73,7 @@ public record TopologyConfig(
             provisioningRetention = DEFAULT_PROVISIONING_RETENTION;
         }
         if (provisioningRetention.isNegative() || provisioningRetention.isZero()) {
-            throw new IllegalArgumentException("DSYNC_PROVISIONING_RETENTION must be positive");
+            throw new IllegalArgumentException(DsyncEnv.PROVISIONING_RETENTION.name() + " must be positive");
         }
     }
 
@@ -85,53 +86,30 @@ public record TopologyConfig(
     }
 
     /**
-     * Reads {@code DSYNC_KAFKA_BOOTSTRAP_SERVERS}, {@code DSYNC_APPLICATION_ID}, {@code DSYNC_STATE_DIR},
-     * {@code DSYNC_INACTIVE_USERS} (retain|delete), {@code DSYNC_TOMBSTONE_RETENTION} (ISO-8601 duration),
-     * {@code DSYNC_TOMBSTONE_PURGE_INTERVAL}, {@code DSYNC_PROCESSING_GUARANTEE}, {@code DSYNC_NUM_STANDBY_REPLICAS},
-     * {@code DSYNC_APPLICATION_SERVER}, {@code DSYNC_COMMIT_INTERVAL} and {@code DSYNC_TOPIC_PARTITIONS}.
-     * Any {@code DSYNC_STREAMS_X_Y} sets the Kafka Streams property {@code x.y} (e.g.
-     * {@code DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS=10000} sets {@code consumer.session.timeout.ms}).
+     * Reads {@link DsyncEnv#TOPOLOGY} (their forms and defaults are declared there). Any {@code DSYNC_STREAMS_X_Y}
+     * sets the Kafka Streams property {@code x.y} (e.g. {@code DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS=10000} sets
+     * {@code consumer.session.timeout.ms}).
+     *
+     * @throws dev.dsync.events.config.SettingException naming the variable whose value is not of its form
      */
     public static TopologyConfig fromEnv(Map<String, String> env) {
         return new TopologyConfig(
-                Env.get(env, "DSYNC_KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP_SERVERS),
-                Env.get(env, "DSYNC_APPLICATION_ID", DEFAULT_APPLICATION_ID),
-                Path.of(Env.get(env, "DSYNC_STATE_DIR",
-                        Path.of(System.getProperty("java.io.tmpdir"), "dsync-topology").toString())),
-                InactiveUserPolicy.parse(Env.get(env, "DSYNC_INACTIVE_USERS", "retain")),
-                Env.duration(env, "DSYNC_TOMBSTONE_RETENTION", DEFAULT_TOMBSTONE_RETENTION),
-                Env.duration(env, "DSYNC_TOMBSTONE_PURGE_INTERVAL", null),
-                Env.get(env, "DSYNC_PROCESSING_GUARANTEE", StreamsConfig.EXACTLY_ONCE_V2),
-                Env.integer(env, "DSYNC_NUM_STANDBY_REPLICAS", 0),
-                Env.get(env, "DSYNC_APPLICATION_SERVER", null),
-                Env.duration(env, "DSYNC_COMMIT_INTERVAL", null),
-                Env.integer(env, "DSYNC_TOPIC_PARTITIONS", 3),
-                streamsOverrides(env),
-                Env.get(env, "DSYNC_EVENTS_TOPIC", Topics.EVENTS),
-                onOff(Env.get(env, "DSYNC_PROVISIONING", "on"), "DSYNC_PROVISIONING"),
-                Env.duration(env, "DSYNC_PROVISIONING_RETENTION", DEFAULT_PROVISIONING_RETENTION));
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.get(env),
+                DsyncEnv.APPLICATION_ID.get(env),
+                DsyncEnv.STATE_DIR.get(env),
+                InactiveUserPolicy.parse(DsyncEnv.INACTIVE_USERS.get(env)),
+                DsyncEnv.TOMBSTONE_RETENTION.get(env),
+                DsyncEnv.TOMBSTONE_PURGE_INTERVAL.get(env),
+                DsyncEnv.PROCESSING_GUARANTEE.get(env),
+                DsyncEnv.NUM_STANDBY_REPLICAS.get(env),
+                DsyncEnv.APPLICATION_SERVER.get(env),
+                DsyncEnv.COMMIT_INTERVAL.get(env),
+                DsyncEnv.TOPIC_PARTITIONS.get(env),
+                DsyncEnv.STREAMS.properties(env),
+                DsyncEnv.EVENTS_TOPIC.get(env),
+                DsyncEnv.PROVISIONING.get(env),
+                DsyncEnv.PROVISIONING_RETENTION.get(env));
     }
-
-    private static boolean onOff(String value, String name) {
-        return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "on", "true" -> true;
-            case "off", "false" -> false;
-            default -> throw new IllegalArgumentException(name + " must be on or off, not '" + value + "'");
-        };
-    }
-
-    private static Map<String, String> streamsOverrides(Map<String, String> env) {
-        Map<String, String> out = new java.util.TreeMap<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith(STREAMS_PREFIX) && name.length() > STREAMS_PREFIX.length() && value != null) {
-                out.put(name.substring(STREAMS_PREFIX.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'),
-                        value.trim());
-            }
-        });
-        return out;
-    }
-
-    private static final String STREAMS_PREFIX = "DSYNC_STREAMS_";
 
     /** Purging scans only what is due, so it can run often; but there is no point running it more than hourly. */
     static Duration defaultPurgeInterval(Duration retention) {

@@ -59,6 +59,12 @@ class TopologyConfigTest {
                 .hasMessageContaining("ISO-8601");
         assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("DSYNC_TOMBSTONE_RETENTION", "PT0S")))
                 .hasMessageContaining("positive");
+        assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("DSYNC_NUM_STANDBY_REPLICAS", "one")))
+                .hasMessageContaining("DSYNC_NUM_STANDBY_REPLICAS").hasMessageContaining("integer");
+        assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("DSYNC_PROVISIONING", "maybe")))
+                .hasMessageContaining("DSYNC_PROVISIONING must be on or off");
+        assertThatThrownBy(() -> TopologyConfig.fromEnv(Map.of("DSYNC_COMMIT_INTERVAL", "1s")))
+                .hasMessageContaining("DSYNC_COMMIT_INTERVAL").hasMessageContaining("ISO-8601");
     }
 
     @Test

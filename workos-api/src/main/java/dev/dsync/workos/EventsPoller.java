@@ -86,7 +86,7 @@ public final class EventsPoller implements AutoCloseable {
                            int maxWindow, Duration retention, Instant startAt, Duration sessionTimeout,
                            int topicPartitions, short replicationFactor) {
 
-        public static final String DEFAULT_CURSOR_TOPIC = "dsync.workos.cursor";
+        public static final String DEFAULT_CURSOR_TOPIC = dev.dsync.events.config.DsyncEnv.WORKOS_CURSOR_TOPIC.defaultValue();
         public static final String DEFAULT_GROUP_ID = "dsync-workos-events";
         public static final String DEFAULT_TRANSACTIONAL_ID = "dsync-workos-events-poller";
 

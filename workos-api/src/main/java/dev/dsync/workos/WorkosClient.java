@@ -58,7 +58,7 @@ public final class WorkosClient {
                            Duration requestTimeout, Duration backoffInitial, Duration backoffMax,
                            Duration retryAfterCap, Duration authRetryInterval) {
 
-        public static final URI DEFAULT_BASE_URL = URI.create("https://api.workos.com");
+        public static final URI DEFAULT_BASE_URL = dev.dsync.events.config.DsyncEnv.WORKOS_API_URL.defaultValue();
 
         public Settings {
             if (apiKey == null || apiKey.isBlank()) {

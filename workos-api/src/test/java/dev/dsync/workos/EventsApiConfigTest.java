@@ -59,5 +59,11 @@ class EventsApiConfigTest {
                 .hasMessageContaining("DSYNC_RECONCILE_INTERVAL");
         assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_RECONCILE_INTERVAL", "PT0S")))
                 .hasMessageContaining("DSYNC_RECONCILE_INTERVAL");
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_WORKOS_MAX_RPS", "fast")))
+                .hasMessageContaining("DSYNC_WORKOS_MAX_RPS");
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_EVENTS_START_AT", "today")))
+                .hasMessageContaining("DSYNC_EVENTS_START_AT").hasMessageContaining("ISO-8601 instant");
+        assertThatThrownBy(() -> EventsApiConfig.fromEnv(Map.of("WORKOS_API_KEY", "k", "DSYNC_TOPIC_PARTITIONS", "x")))
+                .hasMessageContaining("DSYNC_TOPIC_PARTITIONS");
     }
 }

@@ -1,5 +1,6 @@
 package dev.dsync.launcher.simulate;
 
+import dev.dsync.events.config.DsyncEnv;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
@@ -73,12 +74,12 @@ public final class ApiSimulator {
             if (timeout < 1 || concurrency < 1) {
                 throw new OptionsException("simulate --api: --timeout and --concurrency must be positive");
             }
-            String key = env.get("WORKOS_API_KEY");
+            String key = DsyncEnv.WORKOS_API_KEY.get(env);
             if (key == null || key.isBlank()) {
                 throw new OptionsException("simulate --api: set WORKOS_API_KEY and WORKOS_API_URL to the values ./dsync up"
                         + " was started with, e.g. WORKOS_API_KEY=sk_test_x WORKOS_API_URL=http://127.0.0.1:8090");
             }
-            int port = localPort(env.get("WORKOS_API_URL"));
+            int port = localPort(DsyncEnv.WORKOS_API_URL.text(env).orElse(null));
             Simulator.Options base;
             try {
                 base = Simulator.Options.from(users, seed, concurrency, timeout, env, dataDir);

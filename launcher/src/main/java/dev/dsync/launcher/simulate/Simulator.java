@@ -1,5 +1,6 @@
 package dev.dsync.launcher.simulate;
 
+import dev.dsync.events.config.DsyncEnv;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -39,19 +40,18 @@ public final class Simulator {
          */
         public static Options from(int users, long seed, int concurrency, int timeoutSeconds, Map<String, String> env,
                                    Path dataDir) throws IOException {
-            String gatewayPort = env.getOrDefault("DSYNC_GATEWAY_PORT", "8080");
-            String queryPort = env.getOrDefault("DSYNC_QUERY_PORT", "8081");
-            String secret = firstOf(env.get("WORKOS_WEBHOOK_SECRET"), dataDir.resolve("webhook-secret"));
-            String token = firstOf(env.get("DSYNC_QUERY_TOKEN"), dataDir.resolve("query-token"));
+            int gatewayPort = DsyncEnv.GATEWAY_PORT.get(env);
+            int queryPort = DsyncEnv.QUERY_PORT.get(env);
+            String secret = firstOf(DsyncEnv.WEBHOOK_SECRET.text(env).orElse(null), dataDir.resolve("webhook-secret"));
+            String token = firstOf(DsyncEnv.QUERY_TOKEN.get(env), dataDir.resolve("query-token"));
             if (secret == null) {
                 throw new IllegalArgumentException("no webhook secret: set WORKOS_WEBHOOK_SECRET or start ./dsync up first");
             }
             return new Options(users, seed, concurrency, timeoutSeconds,
                     URI.create("http://127.0.0.1:" + gatewayPort + "/webhooks/workos"), secret.split(",")[0].trim(),
                     URI.create("http://127.0.0.1:" + queryPort + "/"), token,
-                    env.getOrDefault("DSYNC_JDBC_URL", "jdbc:postgresql://127.0.0.1:15432/dsync"),
-                    env.getOrDefault("DSYNC_JDBC_USER", "dsync"), env.getOrDefault("DSYNC_JDBC_PASSWORD", "dsync"),
-                    "delete".equalsIgnoreCase(env.get("DSYNC_INACTIVE_USERS"))
+                    DsyncEnv.JDBC_URL.get(env), DsyncEnv.JDBC_USER.get(env), DsyncEnv.JDBC_PASSWORD.get(env),
+                    DsyncEnv.INACTIVE_USERS.get(env).equals("delete")
                             ? SimulatedDirectories.InactivePolicy.DELETE : SimulatedDirectories.InactivePolicy.RETAIN);
         }
 

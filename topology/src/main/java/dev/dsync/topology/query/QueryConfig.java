@@ -1,6 +1,6 @@
 package dev.dsync.topology.query;
 
-import dev.dsync.topology.Env;
+import dev.dsync.events.config.DsyncEnv;
 
 import java.time.Duration;
 import java.util.Map;
@@ -33,9 +33,9 @@ public record QueryConfig(
         Duration forwardTimeout,
         Duration retryAfter) {
 
-    public static final int DEFAULT_PORT = 8081;
-    public static final long DEFAULT_MAX_STALE_LAG = 100;
-    public static final Duration DEFAULT_FORWARD_TIMEOUT = Duration.ofSeconds(2);
+    public static final int DEFAULT_PORT = DsyncEnv.QUERY_PORT.defaultValue();
+    public static final long DEFAULT_MAX_STALE_LAG = DsyncEnv.QUERY_MAX_STALE_LAG.defaultValue();
+    public static final Duration DEFAULT_FORWARD_TIMEOUT = DsyncEnv.QUERY_FORWARD_TIMEOUT.defaultValue();
 
     public QueryConfig {
         Objects.requireNonNull(host, "host");
@@ -68,23 +68,20 @@ public record QueryConfig(
     }
 
     /**
-     * Reads {@code DSYNC_QUERY_HOST} (0.0.0.0), {@code DSYNC_QUERY_PORT} (8081), {@code DSYNC_QUERY_TOKEN},
-     * {@code DSYNC_QUERY_AUTH} (enabled|disabled), {@code DSYNC_APPLICATION_SERVER} (127.0.0.1:port),
-     * {@code DSYNC_QUERY_MAX_STALE_LAG} (100) and {@code DSYNC_QUERY_FORWARD_TIMEOUT} (ISO-8601, PT2S).
+     * Reads {@link DsyncEnv#QUERY} (their forms and defaults are declared there).
+     *
+     * @throws IllegalArgumentException without a token unless {@code DSYNC_QUERY_AUTH=disabled}, and a
+     *         {@link dev.dsync.events.config.SettingException} naming a variable whose value is not of its form
      */
     public static QueryConfig fromEnv(Map<String, String> env) {
-        String auth = Env.get(env, "DSYNC_QUERY_AUTH", "enabled").toLowerCase(java.util.Locale.ROOT);
-        if (!auth.equals("enabled") && !auth.equals("disabled")) {
-            throw new IllegalArgumentException("DSYNC_QUERY_AUTH must be 'enabled' or 'disabled', not '" + auth + "'");
-        }
         return new QueryConfig(
-                Env.get(env, "DSYNC_QUERY_HOST", "0.0.0.0"),
-                Env.integer(env, "DSYNC_QUERY_PORT", DEFAULT_PORT),
-                Env.get(env, "DSYNC_QUERY_TOKEN", null),
-                auth.equals("enabled"),
-                Env.get(env, "DSYNC_APPLICATION_SERVER", null),
-                Env.integer(env, "DSYNC_QUERY_MAX_STALE_LAG", (int) DEFAULT_MAX_STALE_LAG),
-                Env.duration(env, "DSYNC_QUERY_FORWARD_TIMEOUT", DEFAULT_FORWARD_TIMEOUT),
+                DsyncEnv.QUERY_HOST.get(env),
+                DsyncEnv.QUERY_PORT.get(env),
+                DsyncEnv.QUERY_TOKEN.get(env),
+                DsyncEnv.QUERY_AUTH.get(env).equals("enabled"),
+                DsyncEnv.APPLICATION_SERVER.get(env),
+                DsyncEnv.QUERY_MAX_STALE_LAG.get(env),
+                DsyncEnv.QUERY_FORWARD_TIMEOUT.get(env),
                 Duration.ofSeconds(1));
     }
 
