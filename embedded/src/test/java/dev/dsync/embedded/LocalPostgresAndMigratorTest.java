@@ -13,10 +13,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real embedded PostgreSQL: data kept across restarts, the dsync database and user, the migration. */
+@Tag("integration")
 class LocalPostgresAndMigratorTest {
 
     @TempDir
