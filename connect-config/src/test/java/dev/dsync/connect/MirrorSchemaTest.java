@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * database created before Flyway (by dsync's earlier migrator, and by Docker Compose's initdb hook from the raw
  * script), failures, edited scripts and concurrent runs. One server for the class, a new database for each test.
  */
+@Tag("integration")
 class MirrorSchemaTest {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();

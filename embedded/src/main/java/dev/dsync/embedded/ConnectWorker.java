@@ -156,12 +156,6 @@ public final class ConnectWorker implements AutoCloseable {
         return MirrorResources.connectors().stream().map(MirrorResources.Connector::name).toList();
     }
 
-    public void deleteConnector(String name) {
-        FutureCallback<Herder.Created<ConnectorInfo>> cb = new FutureCallback<>();
-        herder().deleteConnectorConfig(name, cb);
-        await(cb, "delete connector " + name);
-    }
-
     public List<String> connectorNames() {
         return List.copyOf(herder().connectors());
     }
@@ -231,14 +225,6 @@ public final class ConnectWorker implements AutoCloseable {
     /** {@code http://127.0.0.1:<port>/} */
     public URI restUrl() {
         return URI.create("http://127.0.0.1:" + restPort + "/");
-    }
-
-    public Path dataDir() {
-        return dataDir;
-    }
-
-    public synchronized boolean isRunning() {
-        return connect != null;
     }
 
     /** Stops the connectors (committing sink offsets) and the worker. */

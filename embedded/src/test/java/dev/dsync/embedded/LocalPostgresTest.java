@@ -6,6 +6,7 @@ import dev.dsync.connect.MirrorSchema;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * it. The migration's own cases (adoption, failures, concurrency) are tested in connect-config
  * ({@code MirrorSchemaTest}).
  */
+@Tag("integration")
 class LocalPostgresTest {
 
     @TempDir

@@ -28,6 +28,7 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are checked in a real embedded PostgreSQL created by the migration. One broker, database and worker for the class;
  * each test uses its own ids.
  */
+@Tag("integration")
 class PostgresMirrorTest {
 
     private static final Duration WAIT = Duration.ofSeconds(45);

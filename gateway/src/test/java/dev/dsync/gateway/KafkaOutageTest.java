@@ -12,10 +12,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kafka down: the gateway answers 503 with Retry-After and stores nothing; Kafka back: 200 again, no restart. */
+@Tag("integration")
 class KafkaOutageTest {
 
     @TempDir

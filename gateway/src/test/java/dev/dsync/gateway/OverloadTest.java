@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and a metric (WorkOS retries it), nothing of it is written, and the gateway takes webhooks again as soon as the
  * slow one is gone.
  */
+@Tag("integration")
 class OverloadTest {
 
     @TempDir

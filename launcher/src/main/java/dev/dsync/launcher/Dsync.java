@@ -43,7 +43,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
         subcommands = {Dsync.Up.class, Dsync.Simulate.class, Dsync.Reconcile.class, Dsync.Bench.class,
                 HelpCommand.class},
         footerHeading = "%n",
-        footer = {"./dsync test [MAVEN OPTIONS] runs all tests (./mvnw -B verify, in the script).",
+        footer = {"./dsync test [--unit] [MAVEN OPTIONS] runs all tests (./mvnw -B verify, in the script);",
+                "--unit runs the unit tier only (./mvnw -B test).",
                 "./dsync COMMAND --help shows a command's options and their defaults.",
                 "DSYNC_DATA_DIR (default .dsync) is where up keeps its data and secrets;",
                 "DSYNC_JAVA_OPTS (default -Xmx3g) are the JVM options of the ./dsync script."})

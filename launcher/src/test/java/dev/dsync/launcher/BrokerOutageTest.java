@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,6 +55,7 @@ import org.junit.jupiter.api.io.TempDir;
  *       duplicates to drop; for them the test only requires that the query API and PostgreSQL agree.</li>
  * </ul>
  */
+@Tag("integration")
 class BrokerOutageTest {
 
     private static final int DIRECTORIES = 3;

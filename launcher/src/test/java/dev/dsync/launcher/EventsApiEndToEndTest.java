@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * protocol): events no webhook delivered reach the query API and PostgreSQL through the same topic and rules, marked
  * {@code dsync-source: events-api}, and the poller's metrics are on the query port's /metrics.
  */
+@Tag("integration")
 class EventsApiEndToEndTest {
 
     static final String KEY = "sk_test_end_to_end";

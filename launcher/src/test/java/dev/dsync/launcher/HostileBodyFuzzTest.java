@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,6 +68,7 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>{@code /health/live} is UP throughout, Streams RUNNING and the sinks RUNNING at the end.</li>
  * </ul>
  */
+@Tag("integration")
 class HostileBodyFuzzTest {
 
     private static final int MAX_BODY = 1024 * 1024;

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * System.Logger and log4j-api all end in it, so replacing {@code System.err} (and {@code System.out}) sees every line;
  * the test checks that it did see the gateway's start line and a rejection, in the one line format.
  */
+@Tag("integration")
 class LogHygieneTest {
 
     static final String API_KEY = "sk_test_hygiene_c0ffee5e1f";

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are found and repaired by a reconciliation, whose drift report lists them; a change made while the listing runs
  * is not undone by it; and a second reconciliation finds nothing.
  */
+@Tag("integration")
 class ReconciliationEndToEndTest {
 
     static final String KEY = "sk_test_reconciliation";

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./dsync up}, stopped cleanly and started again on the same data: the secrets stay the same, the state is
  * still there, and the query API answers again within seconds (the topology left its group on the way out).
  */
+@Tag("integration")
 class RestartTest {
 
     @TempDir

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * API, gateway), driven by the simulator over HTTP with WorkOS's delivery faults; the query API and the database
  * must both match the simulator's expected state exactly.
  */
+@Tag("integration")
 class SimulatorEndToEndTest {
 
     @TempDir

@@ -196,12 +196,6 @@ public record TopologyConfig(
                 topicPartitions, v, eventsTopic, provisioning, provisioningRetention);
     }
 
-    public TopologyConfig withEventsTopic(String v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides, v, provisioning, provisioningRetention);
-    }
-
     public TopologyConfig withProvisioning(boolean v) {
         return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
                 purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,

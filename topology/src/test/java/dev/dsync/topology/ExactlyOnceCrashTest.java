@@ -33,6 +33,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +54,7 @@ import org.junit.jupiter.api.io.TempDir;
  * separated by spaces, e.g. {@code -Dorg.slf4j.simpleLogger.log.org.apache.kafka.streams=debug}) and
  * {@code dsync.crashtest.killAfter} (how many input records must be committed before the kill; default 1).
  */
+@Tag("integration")
 class ExactlyOnceCrashTest {
 
     static final String APP = "dsync-crash-test";

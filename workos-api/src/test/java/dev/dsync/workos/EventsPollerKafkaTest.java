@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.Timeout;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.Timeout;
  * topics, consumer group and transactional id on the shared broker.
  */
 @Timeout(120)
+@Tag("integration")
 class EventsPollerKafkaTest {
 
     private static final String KEY = "sk_test_poller_0123456789";

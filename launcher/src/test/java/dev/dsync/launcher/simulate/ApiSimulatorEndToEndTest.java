@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ./dsync simulate --api} against the whole stack as {@code ./dsync up} runs it, with the WorkOS API source
  * pointed at the port the simulator then serves its fake on (so the stack starts while the API is down).
  */
+@Tag("integration")
 class ApiSimulatorEndToEndTest {
 
     private static final String KEY = "sk_test_simulate_api";

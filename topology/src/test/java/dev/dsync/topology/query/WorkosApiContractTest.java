@@ -46,6 +46,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  * with the configuration the AsyncAPI document declares, and serves records built like the reconciler's.
  */
 @Timeout(180)
+@Tag("integration")
 class WorkosApiContractTest {
 
     static final String KEY = "sk_test_contract_0123456789";

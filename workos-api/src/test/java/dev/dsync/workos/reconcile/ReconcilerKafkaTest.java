@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * every run sees an empty mirror). A bootstrap cut off half-way by a change of leader starts over and completes; a
  * 429 storm and a 5xx spell only slow it down; requests made on any instance are run by the leader and reported.
  */
+@Tag("integration")
 class ReconcilerKafkaTest {
 
     static final String KEY = "sk_test_reconciler_kafka";

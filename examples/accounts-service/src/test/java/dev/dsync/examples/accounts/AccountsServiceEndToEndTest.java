@@ -39,6 +39,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -50,6 +51,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * must equal the mirror's users and memberships, every record must read as the documented format, and a second
  * consumer group replaying the topic from the start must change nothing.
  */
+@Tag("integration")
 class AccountsServiceEndToEndTest {
 
     private static final Pattern PROVISIONING_ID = Pattern.compile("prov_[0-9a-f]{32}");

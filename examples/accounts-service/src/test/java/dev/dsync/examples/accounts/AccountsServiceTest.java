@@ -32,6 +32,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * transactional producer as the topology writes them: every type it acts on, a duplicate, an unknown type, an
  * unreadable value, an aborted transaction, and a second consumer group replaying everything.
  */
+@Tag("integration")
 class AccountsServiceTest {
 
     private static final String DIR_A = "directory_01JVAAAAAAAAAAAAAAAAAAAAAA";
