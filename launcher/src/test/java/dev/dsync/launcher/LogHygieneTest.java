@@ -123,6 +123,11 @@ class LogHygieneTest {
                 HostileTraffic traffic = new HostileTraffic(stack);
                 String now = HostileTraffic.now();
 
+                // what the webhooks below announce exists in WorkOS too (the bootstrap, which runs meanwhile, would
+                // otherwise rightly remove a directory WorkOS does not know)
+                workos.applySilently("dsync.activated", directory(DIR, now).toString());
+                workos.applySilently("dsync.user.created", user(DIR, "directory_user_h_1", now).toString());
+                workos.applySilently("dsync.user.created", user(DIR, "directory_user_h_2", now).toString());
                 // accepted: a directory and two users; one of them again (a duplicate)
                 assertThat(post(stack, WEBHOOK_SECRET, HostileTraffic.bytes(HostileTraffic.envelope("event_h_1",
                         "dsync.activated", directory(DIR, now), now)), signatures)).isEqualTo(200);

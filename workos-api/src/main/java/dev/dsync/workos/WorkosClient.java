@@ -159,6 +159,15 @@ public final class WorkosClient {
      */
     public Response get(String endpoint, String path, Map<String, String> query, Duration maxWait)
             throws WorkosApiException, WorkosUnavailableException, InterruptedException {
+        return get(endpoint, path, query, maxWait, directoryScope(query));
+    }
+
+    /**
+     * The same, counting a {@code /directory_users} call against {@code directoryId}'s limit: WorkOS limits the
+     * endpoint per directory, also when the call names a group of that directory instead.
+     */
+    public Response get(String endpoint, String path, Map<String, String> query, Duration maxWait, String directoryId)
+            throws WorkosApiException, WorkosUnavailableException, InterruptedException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         HttpRequest request = HttpRequest.newBuilder(uri(path, query))
                 .timeout(settings.requestTimeout())
@@ -168,7 +177,7 @@ public final class WorkosClient {
                 .GET()
                 .build();
         TokenBucket directoryBucket = endpoint.equals("/directory_users")
-                ? directoryUsersBuckets.computeIfAbsent(directoryScope(query),
+                ? directoryUsersBuckets.computeIfAbsent(directoryId,
                         k -> new TokenBucket(settings.directoryUsersRps(), 1))
                 : null;
         String lastProblem = "no attempt yet";

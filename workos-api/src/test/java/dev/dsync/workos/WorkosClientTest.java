@@ -32,6 +32,27 @@ class WorkosClientTest {
     }
 
     @Test
+    void directoryUsersCallsByGroupCountAgainstTheirDirectorysLimit() throws Exception {
+        fake.publish("dsync.activated", "{\"object\":\"directory\",\"id\":\"directory_limit\",\"organization_id\":"
+                + "\"org_l\",\"type\":\"okta scim v2.0\",\"state\":\"active\",\"name\":\"L\",\"created_at\":"
+                + "\"2026-01-01T00:00:00Z\",\"updated_at\":\"2026-01-01T00:00:00Z\"}", java.time.Instant.now());
+        for (int g = 0; g < 5; g++) {
+            fake.publish("dsync.group.created", "{\"object\":\"directory_group\",\"id\":\"group_l" + g + "\",\"idp_id\":"
+                    + "\"g\",\"directory_id\":\"directory_limit\",\"organization_id\":\"org_l\",\"name\":\"G\","
+                    + "\"created_at\":\"2026-01-01T00:00:00Z\",\"updated_at\":\"2026-01-01T00:00:00Z\"}",
+                    java.time.Instant.now());
+        }
+        WorkosClient client = client(KEY, 1000);
+        long started = System.nanoTime();
+        for (int g = 0; g < 5; g++) {
+            client.get("/directory_users", "/directory_users", java.util.Map.of("group", "group_l" + g),
+                    Duration.ofSeconds(10), "directory_limit");
+        }
+        // five calls at 4 per second for one directory, whatever group each names: at least four waits of 250 ms
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(950));
+    }
+
+    @Test
     void sendsTheKeyAsBearerTokenAndIdentifiesItself() throws Exception {
         WorkosClient.Response response = client(KEY, 20).get("/events", "/events", EVENTS, Duration.ofSeconds(5));
 

@@ -131,7 +131,7 @@ final class DirectoryReconciliation {
             // WorkOS no longer fills users' groups for newer teams: ask each group for its members instead.
             membershipsFrom = Instant.now();
             for (JsonNode g : groups.values()) {
-                api.members(Canonical.text(g, "id"), page -> {
+                api.members(dir, Canonical.text(g, "id"), page -> {
                     guard.check();
                     for (JsonNode u : page.data()) {
                         if (!excluded(u)) {

@@ -70,14 +70,22 @@ public final class DirectorySyncApi {
         list("/directory_users", "/directory_users", Map.of("directory", directoryId), handler);
     }
 
-    /** The members of one group: the fallback when users come without their {@code groups}. */
-    public void members(String groupId, PageHandler handler) throws WorkosApiException, WorkosUnavailableException,
-            InterruptedException {
-        list("/directory_users", "/directory_users", Map.of("group", groupId), handler);
+    /**
+     * The members of one group of {@code directoryId}: the fallback when users come without their {@code groups}.
+     * Counted against the directory's limit on {@code /directory_users}, as WorkOS counts it.
+     */
+    public void members(String directoryId, String groupId, PageHandler handler) throws WorkosApiException,
+            WorkosUnavailableException, InterruptedException {
+        list("/directory_users", "/directory_users", Map.of("group", groupId), directoryId, handler);
     }
 
     private void list(String endpoint, String path, Map<String, String> filter, PageHandler handler)
             throws WorkosApiException, WorkosUnavailableException, InterruptedException {
+        list(endpoint, path, filter, filter.getOrDefault("directory", ""), handler);
+    }
+
+    private void list(String endpoint, String path, Map<String, String> filter, String directoryId,
+                      PageHandler handler) throws WorkosApiException, WorkosUnavailableException, InterruptedException {
         String after = null;
         do {
             Map<String, String> query = new LinkedHashMap<>(filter);
@@ -87,7 +95,7 @@ public final class DirectorySyncApi {
                 query.put("after", after);
             }
             Instant requestedAt = Instant.now();
-            WorkosClient.Response response = client.get(endpoint, path, query, PAGE_WAIT);
+            WorkosClient.Response response = client.get(endpoint, path, query, PAGE_WAIT, directoryId);
             JsonNode root = parse(response.body());
             JsonNode data = root.path("data");
             List<JsonNode> items = new ArrayList<>(data.size());
