@@ -44,7 +44,17 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     /** The timestamp of the record being applied, which every record it emits carries. */
     private long inputTimestamp;
     private org.apache.kafka.streams.state.KeyValueStore<String, byte[]> lastEvents;
-    private final Map<String, byte[]> pendingLastEvents = new java.util.HashMap<>();
+    /** Per directory, the last event taken in since the last flush; rendered only when flushed. */
+    private final Map<String, LastEvent> pendingLastEvents = new java.util.HashMap<>();
+
+    private record LastEvent(EventMeta meta, String source, boolean applied, long appliedAtMs) {
+        byte[] json() {
+            return ("{\"id\":" + quote(meta.eventId()) + ",\"type\":" + quote(meta.type()) + ",\"occurred_at\":"
+                    + quote(meta.createdAt()) + ",\"source\":" + quote(source) + ",\"applied\":" + applied
+                    + ",\"applied_at\":" + quote(dev.dsync.events.EventTimes.format(
+                            java.time.Instant.ofEpochMilli(appliedAtMs))) + "}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
 
     public ApplyEventProcessor(Stores stores, Map<ChangeLog.Topic, String> sinks, InactiveUserPolicy inactiveUsers,
                                Duration retention, Duration purgeInterval, TopologyMetrics metrics,
@@ -71,7 +81,7 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     }
 
     private void flushLastEvents() {
-        pendingLastEvents.forEach(lastEvents::put);
+        pendingLastEvents.forEach((directory, last) -> lastEvents.put(directory, last.json()));
         pendingLastEvents.clear();
     }
 
@@ -87,12 +97,9 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         causeSource = source(record.headers().lastHeader(InputHeaders.SOURCE));
         boolean applied = state.apply(record.value());
         metrics.increment(applied ? APPLIED : STALE);
-        EventMeta meta = cause.meta();
-        pendingLastEvents.put(meta.directoryId(), ("{\"id\":" + quote(meta.eventId()) + ",\"type\":"
-                + quote(meta.type()) + ",\"occurred_at\":" + quote(meta.createdAt()) + ",\"source\":"
-                + quote(causeSource) + ",\"applied\":" + applied + ",\"applied_at\":"
-                + quote(dev.dsync.events.EventTimes.format(java.time.Instant.ofEpochMilli(context.currentSystemTimeMs())))
-                + "}").getBytes(StandardCharsets.UTF_8));
+        // kept as it is: only the last per directory and second is rendered and written, in flushLastEvents
+        pendingLastEvents.put(cause.meta().directoryId(),
+                new LastEvent(cause.meta(), causeSource, applied, context.currentSystemTimeMs()));
     }
 
     private static String quote(String s) {
