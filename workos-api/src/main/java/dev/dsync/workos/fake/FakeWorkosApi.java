@@ -398,14 +398,18 @@ public final class FakeWorkosApi implements AutoCloseable {
                 + field + "\"}]}");
     }
 
+    /** WorkOS's {@code limit} (default 10); -1 when it is not a number. */
+    private static int limit(Map<String, String> query) {
+        try {
+            return Integer.parseInt(query.getOrDefault("limit", "10"));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** Validated paging parameters; an invalid one throws with the field's name. */
     private static FakeDirectoryWorld.PageRequest paging(Map<String, String> query) {
-        int limit;
-        try {
-            limit = Integer.parseInt(query.getOrDefault("limit", "10"));
-        } catch (NumberFormatException e) {
-            limit = -1;
-        }
+        int limit = limit(query);
         if (limit < 1 || limit > 100) {
             throw new IllegalArgumentException("limit");
         }
@@ -502,12 +506,7 @@ public final class FakeWorkosApi implements AutoCloseable {
         if (types == null || types.isBlank()) {
             return new Answer(422, "{\"message\":\"Validation failed.\",\"errors\":[{\"code\":\"required\",\"field\":\"events\"}]}");
         }
-        int limit;
-        try {
-            limit = Integer.parseInt(query.getOrDefault("limit", "10"));
-        } catch (NumberFormatException e) {
-            limit = -1;
-        }
+        int limit = limit(query);
         if (limit < 1 || limit > 100) {
             return new Answer(422, "{\"message\":\"Validation failed.\",\"errors\":[{\"code\":\"invalid\",\"field\":\"limit\"}]}");
         }

@@ -130,12 +130,7 @@ class ReconcilerKafkaTest {
                 var cursor = dev.dsync.workos.CursorState.startingAt(now.minus(Duration.ofDays(40)), now)
                         .withGap(new dev.dsync.workos.CursorState.Gap("cursor_expired", now.minus(Duration.ofDays(40)),
                                 now.minus(Duration.ofDays(30)), now));
-                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
-                        "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
-                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cursorTopic, 0,
-                            dev.dsync.workos.CursorState.KEY, cursor.toJson())).get();
-                }
+                writeCursor(cursorTopic, cursor);
                 await().atMost(Duration.ofSeconds(10)).until(reconciler::gapOpen);
                 leader.set(true);
                 await().atMost(Duration.ofSeconds(30)).until(() -> reconciler.log().lastFull()
@@ -146,12 +141,7 @@ class ReconcilerKafkaTest {
                 leader.set(false);
                 var second = cursor.withGap(new dev.dsync.workos.CursorState.Gap("cursor_rejected", now,
                         Instant.now(), Instant.now()));
-                try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
-                        "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
-                        new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cursorTopic, 0,
-                            dev.dsync.workos.CursorState.KEY, second.toJson())).get();
-                }
+                writeCursor(cursorTopic, second);
                 await().atMost(Duration.ofSeconds(10)).until(reconciler::gapOpen);
             }
         }
@@ -170,6 +160,16 @@ class ReconcilerKafkaTest {
                 assertThat(standby.status(request.path("id").asText())).hasValueSatisfying(
                         s -> assertThat(s.path("status").asText()).isEqualTo("requested"));
             }
+        }
+    }
+
+    /** Stores {@code cursor} as the poller would, gap and all. */
+    private static void writeCursor(String cursorTopic, dev.dsync.workos.CursorState cursor) throws Exception {
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(java.util.Map.of(
+                "bootstrap.servers", kafka.bootstrapServers()), new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cursorTopic, 0,
+                    dev.dsync.workos.CursorState.KEY, cursor.toJson())).get();
         }
     }
 
