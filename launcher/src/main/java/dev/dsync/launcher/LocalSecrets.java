@@ -8,17 +8,28 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 
 /** A secret taken from the environment, or generated once and kept under {@code .dsync/} for the next start. */
-record LocalSecrets(String value, boolean generated, Path file) {
+public record LocalSecrets(String value, boolean generated, Path file) {
 
     private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     private static final SecureRandom RANDOM = new SecureRandom();
+
+    /**
+     * The secret as a client of a running stack finds it: from the environment, else as {@code ./dsync up} kept it
+     * in {@code file}; null when neither has it.
+     */
+    public static String find(String fromEnvironment, Path file) throws IOException {
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment.trim();
+        }
+        return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : null;
+    }
 
     static LocalSecrets resolve(String fromEnvironment, Path file, String prefix) throws IOException {
         if (fromEnvironment != null && !fromEnvironment.isBlank()) {
             return new LocalSecrets(fromEnvironment.trim(), false, null);
         }
         if (Files.exists(file)) {
-            return new LocalSecrets(Files.readString(file, StandardCharsets.UTF_8).trim(), true, file);
+            return new LocalSecrets(find(null, file), true, file);
         }
         StringBuilder secret = new StringBuilder(prefix);
         for (int i = 0; i < 32; i++) {

@@ -32,11 +32,7 @@ final class ReconcileCommand {
     static int run(String directory, int timeoutSeconds, Map<String, String> env, Path dataDir, PrintStream out)
             throws Exception {
         URI base = URI.create("http://127.0.0.1:" + DsyncEnv.QUERY_PORT.get(env));
-        String token = DsyncEnv.QUERY_TOKEN.get(env);
-        Path tokenFile = dataDir.resolve("query-token");
-        if ((token == null || token.isBlank()) && Files.exists(tokenFile)) {
-            token = Files.readString(tokenFile, StandardCharsets.UTF_8).trim();
-        }
+        String token = LocalSecrets.find(DsyncEnv.QUERY_TOKEN.get(env), dataDir.resolve("query-token"));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String body = directory == null ? "" : "{\"directory_id\":" + EventParser.MAPPER.writeValueAsString(directory) + "}";
         HttpResponse<String> posted = http.send(request(base.resolve("/v1/reconciliations"), token)

@@ -1,5 +1,7 @@
 package dev.dsync.launcher.simulate;
 
+import dev.dsync.launcher.LocalSecrets;
+
 import dev.dsync.events.config.DsyncEnv;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -42,8 +44,9 @@ public final class Simulator {
                                    Path dataDir) throws IOException {
             int gatewayPort = DsyncEnv.GATEWAY_PORT.get(env);
             int queryPort = DsyncEnv.QUERY_PORT.get(env);
-            String secret = firstOf(DsyncEnv.WEBHOOK_SECRET.text(env).orElse(null), dataDir.resolve("webhook-secret"));
-            String token = firstOf(DsyncEnv.QUERY_TOKEN.get(env), dataDir.resolve("query-token"));
+            String secret = LocalSecrets.find(DsyncEnv.WEBHOOK_SECRET.text(env).orElse(null),
+                    dataDir.resolve("webhook-secret"));
+            String token = LocalSecrets.find(DsyncEnv.QUERY_TOKEN.get(env), dataDir.resolve("query-token"));
             if (secret == null) {
                 throw new IllegalArgumentException("no webhook secret: set WORKOS_WEBHOOK_SECRET or start ./dsync up first");
             }
@@ -53,13 +56,6 @@ public final class Simulator {
                     DsyncEnv.JDBC_URL.get(env), DsyncEnv.JDBC_USER.get(env), DsyncEnv.JDBC_PASSWORD.get(env),
                     DsyncEnv.INACTIVE_USERS.get(env).equals("delete")
                             ? SimulatedDirectories.InactivePolicy.DELETE : SimulatedDirectories.InactivePolicy.RETAIN);
-        }
-
-        private static String firstOf(String fromEnv, Path file) throws IOException {
-            if (fromEnv != null && !fromEnv.isBlank()) {
-                return fromEnv;
-            }
-            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8).trim() : null;
         }
     }
 
