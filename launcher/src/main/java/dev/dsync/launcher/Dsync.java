@@ -289,7 +289,7 @@ public final class Dsync implements Callable<Integer> {
 
     /** Not callable itself: {@code ./dsync bench} without a benchmark is a usage error. */
     @Command(name = "bench", description = {"Run a benchmark, separate from the tests; each prints its own results.",
-            "Everything it measures (broker, apps, load generator) runs in this JVM."},
+            "The servers run in this JVM; the gateway benchmark's load generators never do."},
             subcommands = {Bench.Gateway.class, Bench.Mirror.class, Bench.Bootstrap.class, Bench.Topology.class,
                     Bench.Query.class})
     static final class Bench {
@@ -298,15 +298,15 @@ public final class Dsync implements Callable<Integer> {
         HelpOption help;
 
         @Command(name = "gateway", sortOptions = false,
-                description = "Webhook throughput and latency of the gateway on an in-process broker (acks=all), "
-                        + "against a no-op Helidon route.")
+                description = "Webhook throughput and latency, load from a separate process (wrk where installed): a bare "
+                        + "Helidon route, the gateway alone on a broker (acks=all), the gateway inside the whole stack.")
         static final class Gateway implements Callable<Integer> {
 
             @Mixin
             HelpOption help;
 
-            @Option(names = "--connections", paramLabel = "N", defaultValue = "64",
-                    description = "Concurrent senders in the closed loop (default: ${DEFAULT-VALUE}).")
+            @Option(names = "--connections", paramLabel = "N", defaultValue = "32",
+                    description = "Connections in the closed loop (default: ${DEFAULT-VALUE}).")
             int connections;
 
             @Option(names = "--seconds", paramLabel = "S", defaultValue = "10",

@@ -4,41 +4,54 @@ import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.signature.SignatureVerifier;
 import dev.dsync.gateway.Gateway;
 import dev.dsync.gateway.GatewayConfig;
+import dev.dsync.launcher.LocalStackAccess;
 import io.helidon.webserver.WebServer;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * {@code ./dsync bench gateway}: signed, realistic webhooks over HTTP against the gateway on a real in-process
- * broker (acks=all), next to a no-op Helidon route on the same machine as the ceiling.
+ * {@code ./dsync bench gateway}: signed, realistic webhooks over HTTP from a separate process, side by side in one
+ * run: a bare Helidon route (the ceiling), the gateway alone on an in-process broker (acks=all), and the gateway
+ * inside the whole local stack (broker, topology, Connect and PostgreSQL all running, as {@code ./dsync up}).
  *
- * <p>Phase 1 (closed loop, {@code --connections} concurrent senders) finds each server's peak rate. Phase 2 sends
- * to the gateway at half its peak in an open loop, measuring latency from each request's scheduled start so that
- * a slow response cannot hide the requests queued behind it.
+ * <p>Peaks are closed loops by wrk where it is installed (every request a fresh event, pre-signed just before the
+ * measurement), by {@link LoadGenerator} otherwise; the latency at half the stack's peak is an open loop by
+ * {@link LoadGenerator}, measured from each request's scheduled start. The servers run in this JVM, the load
+ * generators never do.
  */
 public final class GatewayBenchmark {
 
     private static final String SECRET = "whsec_benchmark";
+    private static final int WRK_THREADS = 2;
 
     private GatewayBenchmark() {
     }
 
+    /** One closed-loop measurement: requests/s, latency percentiles, requests that did not get a 200. */
+    record Peak(double rate, double p50, double p99, long failed) {
+    }
+
     /** Runs the benchmark and prints its results. */
     public static void run(int connections, int seconds, int runs) throws Exception {
-        System.out.printf("gateway benchmark: %d connections, %d s per measurement, %d runs (medians reported)%n",
-                connections, seconds, runs);
+        boolean wrk = Wrk.installed();
+        System.out.printf("gateway benchmark: %d connections, %d s per measurement, %d runs (medians reported); "
+                        + "peaks by %s, open loop by a separate JVM%n", connections, seconds, runs,
+                wrk ? "wrk (" + WRK_THREADS + " threads)" : "a separate JVM (wrk is not installed)");
         Path dir = Files.createTempDirectory("dsync-bench-gateway");
+        Driver driver = new Driver(dir, wrk, connections, seconds);
+        List<Peak> bare = new ArrayList<>();
+        List<Peak> alone = new ArrayList<>();
         try (EmbeddedKafka kafka = new EmbeddedKafka(dir.resolve("kafka"), 0).start()) {
             kafka.createContractTopics(3);
             WebServer noop = WebServer.builder().host("127.0.0.1").port(0)
@@ -47,127 +60,144 @@ public final class GatewayBenchmark {
                         res.send("{\"status\":\"ok\"}");
                     }))
                     .build().start();
-            try (Gateway gateway = Gateway.start(GatewayConfig.defaults(List.of(SECRET), kafka.bootstrapServers(), 0)
-                    .withMaxInFlight(1024))) {
-                URI gatewayUri = URI.create("http://127.0.0.1:" + gateway.port() + "/webhooks/workos");
-                URI noopUri = URI.create("http://127.0.0.1:" + noop.port() + "/noop");
-                HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                closedLoop(client, gatewayUri, connections, 3); // warm-up: JIT, connections, topic metadata
-                closedLoop(client, noopUri, connections, 3);
-
-                double[] noopRates = new double[runs];
-                double[] gatewayRates = new double[runs];
-                double[] gatewayP50 = new double[runs];
-                double[] gatewayP99 = new double[runs];
-                double[] halfP50 = new double[runs];
-                double[] halfP99 = new double[runs];
-                for (int run = 0; run < runs; run++) {
-                    Result ceiling = closedLoop(client, noopUri, connections, seconds);
-                    Result peak = closedLoop(client, gatewayUri, connections, seconds);
-                    Result half = openLoop(client, gatewayUri, peak.rate() / 2, seconds);
-                    noopRates[run] = ceiling.rate();
-                    gatewayRates[run] = peak.rate();
-                    gatewayP50[run] = peak.p50();
-                    gatewayP99[run] = peak.p99();
-                    halfP50[run] = half.p50();
-                    halfP99[run] = half.p99();
-                    System.out.printf(Locale.ROOT, "run %d: no-op %.0f req/s | gateway peak %.0f req/s (p50 %.2f ms, p99 %.2f ms)"
-                                    + " | gateway at %.0f req/s: p50 %.2f ms, p99 %.2f ms, errors %d%n",
-                            run + 1, ceiling.rate(), peak.rate(), peak.p50(), peak.p99(), peak.rate() / 2,
-                            half.p50(), half.p99(), peak.errors() + half.errors());
+            GatewayConfig config = GatewayConfig.fromEnv(Map.of("WORKOS_WEBHOOK_SECRET", SECRET,
+                    "DSYNC_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "DSYNC_GATEWAY_HOST", "127.0.0.1",
+                    "DSYNC_GATEWAY_PORT", "0"));
+            try (Gateway gateway = Gateway.start(config)) {
+                String noopUrl = "http://127.0.0.1:" + noop.port() + "/noop";
+                String gatewayUrl = "http://127.0.0.1:" + gateway.port() + "/webhooks/workos";
+                driver.warmUp(noopUrl, SECRET);
+                driver.warmUp(gatewayUrl, SECRET);
+                for (int run = 1; run <= runs; run++) {
+                    bare.add(driver.peak(noopUrl, SECRET, "bare route", run));
+                    alone.add(driver.peak(gatewayUrl, SECRET, "gateway alone", run));
                 }
-                double noopMedian = LatencyRecorder.median(noopRates);
-                double gatewayMedian = LatencyRecorder.median(gatewayRates);
-                System.out.println();
-                System.out.println("| measurement (median of " + runs + " runs) | value |");
-                System.out.println("|---|---|");
-                System.out.printf(Locale.ROOT, "| no-op Helidon route, peak | %.0f req/s |%n", noopMedian);
-                System.out.printf(Locale.ROOT, "| gateway (verify + Kafka acks=all), peak | %.0f req/s (%.0f%% of no-op) |%n",
-                        gatewayMedian, 100 * gatewayMedian / noopMedian);
-                System.out.printf(Locale.ROOT, "| gateway at peak, p50 / p99 | %.2f ms / %.2f ms |%n",
-                        LatencyRecorder.median(gatewayP50), LatencyRecorder.median(gatewayP99));
-                System.out.printf(Locale.ROOT, "| gateway at half of peak, p50 / p99 | %.2f ms / %.2f ms |%n",
-                        LatencyRecorder.median(halfP50), LatencyRecorder.median(halfP99));
             } finally {
                 noop.stop();
             }
         }
-    }
-
-    record Result(double rate, double p50, double p99, long errors) {
-    }
-
-    private static Result closedLoop(HttpClient client, URI uri, int connections, int seconds) throws Exception {
-        LatencyRecorder latencies = new LatencyRecorder();
-        AtomicLong errors = new AtomicLong();
-        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
-        long start = System.nanoTime();
-        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < connections; c++) {
-                int sender = c;
-                senders.submit(() -> {
-                    long n = 0;
-                    while (System.nanoTime() < deadline) {
-                        long began = System.nanoTime();
-                        if (send(client, uri, sender, n++)) {
-                            latencies.record(System.nanoTime() - began);
-                        } else {
-                            errors.incrementAndGet();
-                        }
-                    }
-                    return null;
-                });
+        List<Peak> stack = new ArrayList<>();
+        List<Peak> half = new ArrayList<>();
+        try (LocalStackAccess local = LocalStackAccess.startIsolated(dir.resolve("stack"), Map.of(),
+                new PrintStream(OutputStream.nullOutputStream()))) {
+            String url = "http://127.0.0.1:" + local.gatewayPort() + "/webhooks/workos";
+            driver.warmUp(url, local.webhookSecret());
+            for (int run = 1; run <= runs; run++) {
+                Peak peak = driver.peak(url, local.webhookSecret(), "gateway in the whole stack", run);
+                stack.add(peak);
+                half.add(driver.openLoop(url, local.webhookSecret(), peak.rate() / 2, run));
             }
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        return new Result(latencies.count() / elapsed, latencies.percentileMillis(0.5), latencies.percentileMillis(0.99),
-                errors.get());
+        double bareRate = median(bare, Peak::rate);
+        double aloneRate = median(alone, Peak::rate);
+        double stackRate = median(stack, Peak::rate);
+        System.out.println();
+        System.out.println("| measurement (median of " + runs + " runs) | req/s | p50 | p99 |");
+        System.out.println("|---|---|---|---|");
+        row("bare Helidon route, peak", bare, "");
+        row("gateway alone (broker, acks=all), peak", alone, String.format(Locale.ROOT, " = %.0f%% of the bare route",
+                100 * aloneRate / bareRate));
+        row("gateway inside the whole stack, peak", stack, "");
+        row(String.format(Locale.ROOT, "gateway inside the whole stack at half its peak (open loop, ~%.0f req/s)",
+                stackRate / 2), half, "");
+        long failed = bare.stream().mapToLong(Peak::failed).sum() + alone.stream().mapToLong(Peak::failed).sum()
+                + stack.stream().mapToLong(Peak::failed).sum() + half.stream().mapToLong(Peak::failed).sum();
+        System.out.println();
+        System.out.println("requests without a 200 in all measurements: " + failed);
+        Driver.deleteQuietly(dir);
     }
 
-    private static Result openLoop(HttpClient client, URI uri, double rate, int seconds) throws Exception {
-        LatencyRecorder latencies = new LatencyRecorder();
-        AtomicLong errors = new AtomicLong();
-        long total = (long) (rate * seconds);
-        long intervalNanos = (long) (1e9 / rate);
-        long start = System.nanoTime();
-        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (long i = 0; i < total; i++) {
-                long scheduled = start + i * intervalNanos;
-                long wait = scheduled - System.nanoTime();
-                if (wait > 0) {
-                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+    private static void row(String what, List<Peak> peaks, String note) {
+        System.out.printf(Locale.ROOT, "| %s | %.0f%s | %.2f ms | %.2f ms |%n", what, median(peaks, Peak::rate), note,
+                median(peaks, Peak::p50), median(peaks, Peak::p99));
+    }
+
+    private static double median(List<Peak> peaks, java.util.function.ToDoubleFunction<Peak> field) {
+        return LatencyRecorder.median(peaks.stream().mapToDouble(field).toArray());
+    }
+
+    /** Runs the load generators: wrk or a {@link LoadGenerator} process for peaks, a LoadGenerator for open loops. */
+    private record Driver(Path dir, boolean wrk, int connections, int seconds) {
+
+        void warmUp(String url, String secret) throws Exception {
+            if (wrk) {
+                Wrk.run(dir, url, connections, 3, signedEvents(secret, "warm" + url.hashCode(), 3));
+            } else {
+                LoadGenerator.Result ignored = generator("closed", url, secret, connections, 3, 0);
+            }
+        }
+
+        Peak peak(String url, String secret, String what, int run) throws Exception {
+            Peak peak;
+            if (wrk) {
+                peak = Wrk.run(dir, url, connections, seconds, signedEvents(secret, "r" + run + what.hashCode(), seconds));
+            } else {
+                LoadGenerator.Result r = generator("closed", url, secret, connections, seconds, run);
+                peak = new Peak(r.rate(), r.p50(), r.p99(), r.errors());
+            }
+            System.out.printf(Locale.ROOT, "run %d, %s: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d without 200%n", run,
+                    what, peak.rate(), peak.p50(), peak.p99(), peak.failed());
+            return peak;
+        }
+
+        Peak openLoop(String url, String secret, double rate, int run) throws Exception {
+            LoadGenerator.Result r = generator("open", url, secret, rate, seconds, run);
+            System.out.printf(Locale.ROOT, "run %d, open loop at %.0f req/s: delivered %.0f req/s, p50 %.2f ms, "
+                    + "p99 %.2f ms, %d without 200%n", run, rate, r.rate(), r.p50(), r.p99(), r.errors());
+            return new Peak(r.rate(), r.p50(), r.p99(), r.errors());
+        }
+
+        /**
+         * Fresh events for one wrk measurement, signed now (well inside the gateway's 180 s tolerance), one file per
+         * wrk thread: enough for 40,000 requests/s; wrk starts over from the first if it sends more (it says so).
+         */
+        private List<Path> signedEvents(String secret, String prefix, int seconds) throws IOException {
+            int perThread = 40_000 * seconds / WRK_THREADS;
+            List<Path> files = new ArrayList<>();
+            long now = System.currentTimeMillis();
+            for (int t = 0; t < WRK_THREADS; t++) {
+                Path file = dir.resolve("requests-" + (t + 1) + ".txt");
+                try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+                    for (int n = 0; n < perThread; n++) {
+                        byte[] body = userCreated(prefix + "t" + t, n);
+                        out.write(SignatureVerifier.header(secret, now, body));
+                        out.write('\t');
+                        out.write(new String(body, StandardCharsets.UTF_8));
+                        out.write('\n');
+                    }
                 }
-                long n = i;
-                senders.submit(() -> {
-                    if (send(client, uri, -1, n)) {
-                        latencies.record(System.nanoTime() - scheduled);
-                    } else {
-                        errors.incrementAndGet();
-                    }
-                });
+                files.add(file);
+            }
+            return files;
+        }
+
+        private LoadGenerator.Result generator(String mode, String url, String secret, double amount, int seconds,
+                                               int run) throws Exception {
+            String output = LoadGenerator.spawn(mode, url, secret,
+                    mode.equals("open") ? String.valueOf(amount) : String.valueOf((int) amount),
+                    String.valueOf(seconds), String.valueOf(run));
+            Matcher m = Pattern.compile("RESULT (\\S+) (\\S+) (\\S+) (\\d+)").matcher(output);
+            if (!m.find()) {
+                throw new IllegalStateException("the load generator printed no result: " + output);
+            }
+            return new LoadGenerator.Result(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
+                    Double.parseDouble(m.group(3)), Long.parseLong(m.group(4)));
+        }
+
+        static void deleteQuietly(Path dir) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory: the OS cleans it eventually
             }
         }
-        return new Result(rate, latencies.percentileMillis(0.5), latencies.percentileMillis(0.99), errors.get());
     }
 
-    private static boolean send(HttpClient client, URI uri, int sender, long n) {
-        byte[] body = realisticEvent(sender, n);
-        try {
-            HttpResponse<Void> response = client.send(HttpRequest.newBuilder(uri)
-                    .header("Content-Type", "application/json")
-                    .header("WorkOS-Signature", SignatureVerifier.header(SECRET, System.currentTimeMillis(), body))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    /** A dsync.user.updated of the size and shape WorkOS sends (about 1.5 KB), unique per request. */
-    static byte[] realisticEvent(int sender, long n) {
-        String directory = "directory_01BENCH" + Math.floorMod(sender * 31 + n, 50);
+    /** A {@code dsync.user.created} of the size and shape WorkOS sends (about 1.3 KB), unique per sender and n. */
+    static byte[] userCreated(String sender, long n) {
+        String directory = "directory_01BENCH" + Math.floorMod(sender.hashCode() * 31 + n, 50);
         String user = "directory_user_01BENCH" + sender + "x" + n;
-        return ("{\"object\":\"event\",\"id\":\"event_01BENCH" + sender + "x" + n + "\",\"event\":\"dsync.user.updated\","
+        return ("{\"object\":\"event\",\"id\":\"event_01BENCH" + sender + "x" + n + "\",\"event\":\"dsync.user.created\","
                 + "\"data\":{\"object\":\"directory_user\",\"id\":\"" + user + "\",\"directory_id\":\"" + directory + "\","
                 + "\"organization_id\":\"org_01KAG8K70DHD9M26PTF1H0D6N1\",\"idp_id\":\"00u9x2kd1fQp7zYt35d7\","
                 + "\"email\":\"amara.okafor" + n + "@acme-corp.example\",\"first_name\":\"Amara\",\"last_name\":\"Okafor-Reyes\","
@@ -176,9 +206,7 @@ public final class GatewayBenchmark {
                 + "\"manager_email\":\"dana.whitfield@acme-corp.example\",\"employee_number\":\"E-10442\","
                 + "\"emails\":[{\"type\":\"work\",\"value\":\"amara.okafor@acme-corp.example\",\"primary\":true}],"
                 + "\"username\":\"amara.okafor@acme-corp.example\"},\"role\":{\"slug\":\"admin\"},\"roles\":[{\"slug\":\"admin\"}],"
-                + "\"created_at\":\"2026-05-18T14:03:41.512Z\",\"updated_at\":\"2026-06-09T08:15:09.774Z\","
-                + "\"previous_attributes\":{\"last_name\":\"Okafor\",\"name\":\"Amara Okafor\",\"role\":{\"slug\":\"member\"},"
-                + "\"roles\":[{\"slug\":\"member\"}],\"custom_attributes\":{\"job_title\":\"Senior Software Engineer\"}}},"
+                + "\"created_at\":\"2026-06-09T08:15:09.774Z\",\"updated_at\":\"2026-06-09T08:15:09.774Z\"},"
                 + "\"created_at\":\"2026-06-09T08:15:09.802Z\",\"context\":{}}").getBytes(StandardCharsets.UTF_8);
     }
 }
