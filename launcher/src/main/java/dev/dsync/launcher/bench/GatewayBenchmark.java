@@ -1,6 +1,7 @@
 package dev.dsync.launcher.bench;
 
 import dev.dsync.embedded.EmbeddedKafka;
+import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.events.signature.SignatureVerifier;
 import dev.dsync.gateway.Gateway;
 import dev.dsync.gateway.GatewayConfig;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -47,8 +49,8 @@ public final class GatewayBenchmark {
                         res.send("{\"status\":\"ok\"}");
                     }))
                     .build().start();
-            try (Gateway gateway = Gateway.start(GatewayConfig.defaults(List.of(SECRET), kafka.bootstrapServers(), 0)
-                    .withMaxInFlight(1024))) {
+            try (Gateway gateway = Gateway.start(GatewayConfig.defaults(List.of(SECRET), kafka.bootstrapServers(), 0,
+                    Map.of(DsyncEnv.GATEWAY_MAX_IN_FLIGHT.name(), "1024")))) {
                 URI gatewayUri = URI.create("http://127.0.0.1:" + gateway.port() + "/webhooks/workos");
                 URI noopUri = URI.create("http://127.0.0.1:" + noop.port() + "/noop");
                 HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
