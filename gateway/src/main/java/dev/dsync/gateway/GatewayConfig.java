@@ -1,9 +1,7 @@
 package dev.dsync.gateway;
 
-import dev.dsync.events.Topics;
 import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.events.config.Setting;
-import dev.dsync.events.signature.SignatureVerifier;
 import io.helidon.config.Config;
 import java.time.Duration;
 import java.util.HashMap;
@@ -70,21 +68,17 @@ public record GatewayConfig(
                 Duration.ofSeconds(DsyncEnv.GATEWAY_RETRY_AFTER_SECONDS.get(env)));
     }
 
-    /** Defaults for everything but the secrets and Kafka, for tests and the local launcher. */
+    /** Listens on 127.0.0.1, everything but the secrets and Kafka at its default: for tests and benchmarks. */
     public static GatewayConfig defaults(List<String> secrets, String bootstrapServers, int port) {
-        return new GatewayConfig("127.0.0.1", port, secrets, SignatureVerifier.DEFAULT_TOLERANCE, 1024 * 1024, 256,
-                bootstrapServers, Topics.EVENTS, Topics.OTHER_EVENTS, 3, (short) 1, Duration.ofSeconds(10),
-                Duration.ofSeconds(5));
+        return defaults(secrets, bootstrapServers, port, Map.of());
     }
 
-    public GatewayConfig withAckTimeout(Duration timeout) {
-        return new GatewayConfig(host, port, secrets, signatureTolerance, maxBodyBytes, maxInFlight, bootstrapServers,
-                eventsTopic, otherEventsTopic, topicPartitions, topicReplicationFactor, timeout, retryAfter);
-    }
-
-    public GatewayConfig withMaxInFlight(int limit) {
-        return new GatewayConfig(host, port, secrets, signatureTolerance, maxBodyBytes, limit, bootstrapServers,
-                eventsTopic, otherEventsTopic, topicPartitions, topicReplicationFactor, ackTimeout, retryAfter);
+    /** The same with {@code env}'s variables on top ({@code DSYNC_GATEWAY_MAX_IN_FLIGHT=1}). */
+    public static GatewayConfig defaults(List<String> secrets, String bootstrapServers, int port,
+                                         Map<String, String> env) {
+        return fromEnv(DsyncEnv.with(Map.of(DsyncEnv.WEBHOOK_SECRET.name(), String.join(",", secrets),
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), bootstrapServers, DsyncEnv.GATEWAY_HOST.name(), "127.0.0.1",
+                DsyncEnv.GATEWAY_PORT.name(), String.valueOf(port)), env));
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -27,8 +28,8 @@ class KafkaOutageTest {
     void brokerStoppedGives503AndBrokerBackGives200WithoutRestart() throws Exception {
         EmbeddedKafka kafka = new EmbeddedKafka(dataDir.resolve("kafka"), 0).start();
         kafka.createContractTopics(3);
-        GatewayConfig config = GatewayConfig.defaults(List.of(GatewayHarness.SECRET), kafka.bootstrapServers(), 0)
-                .withAckTimeout(Duration.ofSeconds(3));
+        GatewayConfig config = GatewayConfig.defaults(List.of(GatewayHarness.SECRET), kafka.bootstrapServers(), 0,
+                Map.of("DSYNC_GATEWAY_ACK_TIMEOUT_MS", "3000"));
         try (Gateway gateway = Gateway.start(config)) {
             int port = gateway.port();
             String before = uniqueId();

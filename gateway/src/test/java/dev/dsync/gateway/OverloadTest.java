@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -34,8 +35,8 @@ class OverloadTest {
     void aWebhookBeyondTheInFlightLimitGets503AndIsNotWritten() throws Exception {
         try (EmbeddedKafka kafka = new EmbeddedKafka(dataDir.resolve("kafka"), 0).start()) {
             kafka.createContractTopics(3);
-            GatewayConfig config = GatewayConfig.defaults(List.of(GatewayHarness.SECRET), kafka.bootstrapServers(), 0)
-                    .withMaxInFlight(1);
+            GatewayConfig config = GatewayConfig.defaults(List.of(GatewayHarness.SECRET), kafka.bootstrapServers(), 0,
+                    Map.of("DSYNC_GATEWAY_MAX_IN_FLIGHT", "1"));
             try (Gateway gateway = Gateway.start(config)) {
                 int port = gateway.port();
                 String refused = uniqueId();

@@ -93,20 +93,20 @@ final class LocalStack implements AutoCloseable {
         LocalSecrets token = LocalSecrets.resolve(DsyncEnv.QUERY_TOKEN.get(settings.env()),
                 settings.dataDir().resolve("query-token"), "dsq_local_");
         queryToken = token.value();
-        Map<String, String> queryEnv = new java.util.HashMap<>(settings.env());
-        queryEnv.put(DsyncEnv.QUERY_TOKEN.name(), token.value());
-        queryEnv.put(DsyncEnv.QUERY_PORT.name(), String.valueOf(settings.queryPort()));
-        QueryConfig queryConfig = QueryConfig.fromEnv(queryEnv);
+        QueryConfig queryConfig = QueryConfig.fromEnv(DsyncEnv.with(settings.env(), Map.of(
+                DsyncEnv.QUERY_TOKEN.name(), token.value(),
+                DsyncEnv.QUERY_PORT.name(), String.valueOf(settings.queryPort()))));
         QueryServer query = QueryServer.start(queryConfig);
         started.push(query);
-        TopologyConfig fromEnv = TopologyConfig.fromEnv(settings.env());
-        TopologyConfig topologyConfig = fromEnv
-                .withBootstrapServers(bootstrap)
-                .withStateDir(DsyncEnv.STATE_DIR.isSet(settings.env())
-                        ? fromEnv.stateDir() : settings.dataDir().resolve("state"));
-        if (topologyConfig.applicationServer() == null) {
-            topologyConfig = topologyConfig.withApplicationServer(query.advertisedAddress());
+        Map<String, String> topologyEnv = DsyncEnv.with(settings.env(),
+                Map.of(DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), bootstrap));
+        if (!DsyncEnv.STATE_DIR.isSet(topologyEnv)) {
+            topologyEnv.put(DsyncEnv.STATE_DIR.name(), settings.dataDir().resolve("state").toString());
         }
+        if (!DsyncEnv.APPLICATION_SERVER.isSet(topologyEnv)) {
+            topologyEnv.put(DsyncEnv.APPLICATION_SERVER.name(), query.advertisedAddress());
+        }
+        TopologyConfig topologyConfig = TopologyConfig.fromEnv(topologyEnv);
         DsyncStreams topology = DsyncStreams.start(topologyConfig);
         started.push(topology);
         this.topology = topology;

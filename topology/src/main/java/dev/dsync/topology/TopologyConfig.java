@@ -19,7 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param purgeInterval      how often tombstone markers past their retention are purged
  * @param commitInterval     null for the Kafka Streams default (100 ms under exactly-once)
  * @param topicPartitions    partitions of the topics this application creates when they are missing
- * @param streamsOverrides   extra Kafka Streams properties, applied last (tests and benchmarks)
+ * @param streamsOverrides   extra Kafka Streams properties ({@code DSYNC_STREAMS_*}), applied last
  * @param eventsTopic        the input topic ({@code DSYNC_EVENTS_TOPIC}, the same setting the gateway writes to)
  * @param provisioning       whether to write {@code dsync.provisioning} ({@code DSYNC_PROVISIONING}, on by default)
  * @param provisioningRetention how long {@code dsync.provisioning} keeps records, when this application creates it
@@ -140,66 +140,4 @@ public record TopologyConfig(
         p.putAll(streamsOverrides);
         return p;
     }
-
-    public TopologyConfig withBootstrapServers(String v) {
-        return new TopologyConfig(v, applicationId, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
-                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withApplicationId(String v) {
-        return new TopologyConfig(bootstrapServers, v, stateDir, inactiveUsers, tombstoneRetention, purgeInterval,
-                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withStateDir(Path v) {
-        return new TopologyConfig(bootstrapServers, applicationId, v, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withInactiveUsers(InactiveUserPolicy v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, v, tombstoneRetention, purgeInterval,
-                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    /** Also resets the purge interval to its default for the new retention. */
-    public TopologyConfig withTombstoneRetention(Duration v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, v, null,
-                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withPurgeInterval(Duration v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention, v,
-                processingGuarantee, numStandbyReplicas, applicationServer, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withApplicationServer(String v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, v, commitInterval, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withCommitInterval(Duration v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, v, topicPartitions,
-                streamsOverrides, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withStreamsOverrides(Map<String, String> v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, v, eventsTopic, provisioning, provisioningRetention);
-    }
-
-    public TopologyConfig withProvisioning(boolean v) {
-        return new TopologyConfig(bootstrapServers, applicationId, stateDir, inactiveUsers, tombstoneRetention,
-                purgeInterval, processingGuarantee, numStandbyReplicas, applicationServer, commitInterval,
-                topicPartitions, streamsOverrides, eventsTopic, v, provisioningRetention);
-    }
-
 }

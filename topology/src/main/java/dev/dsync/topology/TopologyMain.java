@@ -1,7 +1,9 @@
 package dev.dsync.topology;
 
+import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.topology.query.QueryConfig;
 import dev.dsync.topology.query.QueryServer;
+import java.util.Map;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +37,8 @@ public final class TopologyMain {
         }
         QueryServer query = QueryServer.start(queryConfig);
         if (config.applicationServer() == null) {
-            config = config.withApplicationServer(query.advertisedAddress());
+            config = TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(),
+                    Map.of(DsyncEnv.APPLICATION_SERVER.name(), query.advertisedAddress())));
         }
         DsyncStreams topology = DsyncStreams.start(config);
         query.attach(topology);

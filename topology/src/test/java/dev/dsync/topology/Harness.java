@@ -2,6 +2,7 @@ package dev.dsync.topology;
 
 import dev.dsync.events.EventParser;
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,7 +40,7 @@ public final class Harness implements AutoCloseable {
     private final Map<String, List<Out>> seen = new LinkedHashMap<>();
 
     public Harness(Path stateDir, InactiveUserPolicy policy) {
-        this(config(stateDir).withInactiveUsers(policy));
+        this(config(stateDir, Map.of("DSYNC_INACTIVE_USERS", policy.name())));
     }
 
     public Harness(TopologyConfig config) {
@@ -54,11 +55,10 @@ public final class Harness implements AutoCloseable {
         }
     }
 
-    public static TopologyConfig config(Path stateDir) {
-        return TopologyConfig.defaults()
-                .withBootstrapServers("unused:9092")
-                .withApplicationId("dsync-test")
-                .withStateDir(stateDir);
+    /** The tests' config, read as in production, with {@code env}'s variables on top ({@code DSYNC_PROVISIONING}). */
+    public static TopologyConfig config(Path stateDir, Map<String, String> env) {
+        return TopologyConfig.fromEnv(DsyncEnv.with(Map.of("DSYNC_KAFKA_BOOTSTRAP_SERVERS", "unused:9092",
+                "DSYNC_APPLICATION_ID", "dsync-test", "DSYNC_STATE_DIR", stateDir.toString()), env));
     }
 
     /** Pipes an event keyed by its directory id, as the gateway does. */

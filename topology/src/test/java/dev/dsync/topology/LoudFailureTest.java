@@ -60,14 +60,14 @@ class LoudFailureTest {
 
             // in-process: health, query API and metrics while the client is failed
             QueryServer query = QueryServer.start(QueryConfig.local("token", 0));
-            TopologyConfig config = TopologyConfig.defaults()
-                    .withBootstrapServers(kafka.bootstrapServers())
-                    .withApplicationId("dsync-loud-test")
-                    .withStateDir(tmp.resolve("state"))
-                    .withApplicationServer(query.advertisedAddress())
+            TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+                    "DSYNC_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "DSYNC_APPLICATION_ID", "dsync-loud-test",
+                    "DSYNC_STATE_DIR", tmp.resolve("state").toString(),
+                    "DSYNC_APPLICATION_SERVER", query.advertisedAddress(),
                     // each replaced thread rejoins the group: do not wait out the default 45 s session each time
-                    .withStreamsOverrides(Map.of("consumer.session.timeout.ms", "6000",
-                            "consumer.heartbeat.interval.ms", "1000"));
+                    "DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS", "6000",
+                    "DSYNC_STREAMS_CONSUMER_HEARTBEAT_INTERVAL_MS", "1000"));
             try (DsyncStreams topology = DsyncStreams.start(config)) {
                 query.attach(topology);
                 KafkaStreams.State end = topology.stopped().get(150, TimeUnit.SECONDS);

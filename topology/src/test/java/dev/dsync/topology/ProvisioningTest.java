@@ -11,6 +11,7 @@ import dev.dsync.events.EventParser;
 import dev.dsync.events.Topics;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -174,7 +175,7 @@ class ProvisioningTest {
 
     @Test
     void provisioningCanBeSwitchedOff(@TempDir Path other) {
-        try (Harness off = new Harness(Harness.config(other).withProvisioning(false))) {
+        try (Harness off = new Harness(Harness.config(other, Map.of("DSYNC_PROVISIONING", "off")))) {
             off.pipe(user("dsync.user.created", "e1", 100, D, U1, "active", "Ann", 100));
             assertThat(off.table(Topics.USERS)).containsOnlyKeys(U1);
             assertThat(off.all(Topics.PROVISIONING)).isEmpty();

@@ -12,6 +12,7 @@ import dev.dsync.topology.state.MembershipRecord;
 import dev.dsync.topology.state.StateKeys;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,8 +28,8 @@ class TombstonePurgeTest {
 
     @Test
     void markersLiveForTheRetentionAndAreThenPurged() {
-        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofDays(4))
-                .withPurgeInterval(Duration.ofHours(1));
+        TopologyConfig config = Harness.config(dir, Map.of("DSYNC_TOMBSTONE_RETENTION", "P4D",
+                "DSYNC_TOMBSTONE_PURGE_INTERVAL", "PT1H"));
         try (Harness h = new Harness(config)) {
             h.pipe(user("dsync.user.created", "e1", 100, D, "u1", "active", "Ann", 100));
             h.pipe(user("dsync.user.created", "e1b", 100, D, "u2", "active", "Bob", 100));
@@ -74,8 +75,8 @@ class TombstonePurgeTest {
 
     @Test
     void aMarkerRewrittenLaterIsKeptForItsOwnRetention() {
-        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofDays(4))
-                .withPurgeInterval(Duration.ofHours(1));
+        TopologyConfig config = Harness.config(dir, Map.of("DSYNC_TOMBSTONE_RETENTION", "P4D",
+                "DSYNC_TOMBSTONE_PURGE_INTERVAL", "PT1H"));
         try (Harness h = new Harness(config)) {
             h.pipe(membership("dsync.group.user_removed", "e1", 100, D, "g1", "u1"));
             h.advanceWallClock(Duration.ofDays(2));
@@ -93,8 +94,8 @@ class TombstonePurgeTest {
     @Test
     void deletionsStayDeletedAfterTheirMarkersArePurged() {
         // issue 13, item 2: a resend of a deleted user's creation and membership after the retention
-        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofSeconds(30))
-                .withPurgeInterval(Duration.ofSeconds(5));
+        TopologyConfig config = Harness.config(dir, Map.of("DSYNC_TOMBSTONE_RETENTION", "PT30S",
+                "DSYNC_TOMBSTONE_PURGE_INTERVAL", "PT5S"));
         try (Harness h = new Harness(config)) {
             String created = user("dsync.user.created", "e1", 100, D, "u1", "active", "Ann", 100);
             String added = membership("dsync.group.user_added", "e2", 200, D, "g1", "u1");
@@ -133,8 +134,8 @@ class TombstonePurgeTest {
 
     @Test
     void seenEventsAreForgottenAfterTheRetentionInSweepSteps() {
-        TopologyConfig config = Harness.config(dir).withTombstoneRetention(Duration.ofMinutes(1))
-                .withPurgeInterval(Duration.ofSeconds(10));
+        TopologyConfig config = Harness.config(dir, Map.of("DSYNC_TOMBSTONE_RETENTION", "PT1M",
+                "DSYNC_TOMBSTONE_PURGE_INTERVAL", "PT10S"));
         try (Harness h = new Harness(config)) {
             int events = 25_000; // more than one sweep step
             for (int i = 0; i < events; i++) {

@@ -34,8 +34,7 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
             return Optional.empty();
         }
         Duration reconcileInterval = DsyncEnv.RECONCILE_INTERVAL.get(env);
-        WorkosClient.Settings client = WorkosClient.Settings.defaults(key, DsyncEnv.WORKOS_API_URL.get(env))
-                .withMaxRps(DsyncEnv.WORKOS_MAX_RPS.get(env));
+        WorkosClient.Settings client = WorkosClient.Settings.fromEnv(env);
         EventsPoller.Settings d = EventsPoller.Settings.defaults(DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.get(env));
         EventsPoller.Settings poller = new EventsPoller.Settings(d.bootstrapServers(),
                 DsyncEnv.EVENTS_TOPIC.get(env),
@@ -52,13 +51,5 @@ public record EventsApiConfig(WorkosClient.Settings client, EventsPoller.Setting
                 Topics.RECONCILIATIONS,
                 // the topology's policy (DSYNC_INACTIVE_USERS): under "delete" an inactive user is not in the mirror
                 DsyncEnv.INACTIVE_USERS.get(env).equals("delete")));
-    }
-
-    public EventsApiConfig withBootstrapServers(String bootstrap) {
-        EventsPoller.Settings p = poller;
-        return new EventsApiConfig(client, new EventsPoller.Settings(bootstrap, p.eventsTopic(), p.otherEventsTopic(),
-                p.cursorTopic(), p.groupId(), p.transactionalId(), p.pollInterval(), p.safetyWindow(), p.maxWindow(),
-                p.retention(), p.startAt(), p.sessionTimeout(), p.topicPartitions(), p.replicationFactor()),
-                followEvents, reconcileInterval, reconciliationsTopic, inactiveUsersDeleted);
     }
 }

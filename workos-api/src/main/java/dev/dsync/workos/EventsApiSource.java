@@ -1,5 +1,6 @@
 package dev.dsync.workos;
 
+import dev.dsync.events.config.DsyncEnv;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
 import java.util.Optional;
@@ -57,7 +58,8 @@ public final class EventsApiSource implements AutoCloseable {
     /** Starts when the environment asks for it ({@code WORKOS_API_KEY} set, {@code DSYNC_EVENTS_API} not off). */
     public static Optional<EventsApiSource> startFromEnv(Map<String, String> env, String bootstrapServers,
                                                          MeterRegistry registry) {
-        return EventsApiConfig.fromEnv(env).map(c -> start(c.withBootstrapServers(bootstrapServers), registry));
+        return EventsApiConfig.fromEnv(DsyncEnv.with(env, Map.of(DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(),
+                bootstrapServers))).map(c -> start(c, registry));
     }
 
     public WorkosClient client() {

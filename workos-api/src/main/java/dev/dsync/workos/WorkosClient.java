@@ -2,6 +2,7 @@ package dev.dsync.workos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
+import dev.dsync.events.config.DsyncEnv;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -58,7 +59,7 @@ public final class WorkosClient {
                            Duration requestTimeout, Duration backoffInitial, Duration backoffMax,
                            Duration retryAfterCap, Duration authRetryInterval) {
 
-        public static final URI DEFAULT_BASE_URL = dev.dsync.events.config.DsyncEnv.WORKOS_API_URL.defaultValue();
+        public static final URI DEFAULT_BASE_URL = DsyncEnv.WORKOS_API_URL.defaultValue();
 
         public Settings {
             if (apiKey == null || apiKey.isBlank()) {
@@ -70,20 +71,14 @@ public final class WorkosClient {
             }
         }
 
-        public static Settings defaults(String apiKey, URI baseUrl) {
-            return new Settings(apiKey, baseUrl, 20, 4, Duration.ofSeconds(30), Duration.ofMillis(500),
+        /**
+         * {@code WORKOS_API_KEY}, {@code WORKOS_API_URL} and {@code DSYNC_WORKOS_MAX_RPS}; the rest has no variable
+         * (tests with shorter waits use the constructor).
+         */
+        public static Settings fromEnv(Map<String, String> env) {
+            return new Settings(DsyncEnv.WORKOS_API_KEY.get(env), DsyncEnv.WORKOS_API_URL.get(env),
+                    DsyncEnv.WORKOS_MAX_RPS.get(env), 4, Duration.ofSeconds(30), Duration.ofMillis(500),
                     Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60));
-        }
-
-        public Settings withMaxRps(double rps) {
-            return new Settings(apiKey, baseUrl, rps, directoryUsersRps, requestTimeout, backoffInitial, backoffMax,
-                    retryAfterCap, authRetryInterval);
-        }
-
-        /** Shorter waits, for tests. */
-        public Settings withWaits(Duration backoffInitial, Duration backoffMax, Duration authRetryInterval) {
-            return new Settings(apiKey, baseUrl, maxRps, directoryUsersRps, requestTimeout, backoffInitial, backoffMax,
-                    retryAfterCap, authRetryInterval);
         }
 
         @Override

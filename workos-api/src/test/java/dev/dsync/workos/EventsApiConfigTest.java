@@ -41,7 +41,7 @@ class EventsApiConfigTest {
                 "WORKOS_API_KEY", "sk_test_x", "WORKOS_API_URL", "https://api.workos-test.com",
                 "DSYNC_EVENTS_POLL_INTERVAL", "PT2S", "DSYNC_WORKOS_MAX_RPS", "7.5",
                 "DSYNC_EVENTS_START_AT", "2026-11-01T00:00:00Z", "DSYNC_EVENTS_TOPIC", "in",
-                "DSYNC_WORKOS_CURSOR_TOPIC", "cur")).orElseThrow().withBootstrapServers("kafka:9092");
+                "DSYNC_WORKOS_CURSOR_TOPIC", "cur", "DSYNC_KAFKA_BOOTSTRAP_SERVERS", "kafka:9092")).orElseThrow();
         assertThat(config.client().baseUrl()).isEqualTo(URI.create("https://api.workos-test.com"));
         assertThat(config.client().maxRps()).isEqualTo(7.5);
         assertThat(config.poller().pollInterval()).isEqualTo(Duration.ofSeconds(2));

@@ -92,8 +92,10 @@ class EventsPollerKafkaTest {
     }
 
     private WorkosClient client(String key) {
-        return new WorkosClient(WorkosClient.Settings.defaults(key, fake.url()).withMaxRps(50)
-                .withWaits(Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(1)), new WorkosApiMetrics());
+        // shorter waits, which have no variable
+        return new WorkosClient(new WorkosClient.Settings(key, fake.url(), 50, 4, Duration.ofSeconds(30),
+                Duration.ofMillis(50), Duration.ofMillis(500), Duration.ofSeconds(60), Duration.ofSeconds(1)),
+                new WorkosApiMetrics());
     }
 
     private EventsPoller poller(Instant startAt) {

@@ -27,8 +27,10 @@ class WorkosClientTest {
     }
 
     private WorkosClient client(String key, double rps) {
-        return new WorkosClient(WorkosClient.Settings.defaults(key, fake.url()).withMaxRps(rps)
-                .withWaits(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(1)), new WorkosApiMetrics());
+        // shorter waits, which have no variable
+        return new WorkosClient(new WorkosClient.Settings(key, fake.url(), rps, 4, Duration.ofSeconds(30),
+                Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(60), Duration.ofSeconds(1)),
+                new WorkosApiMetrics());
     }
 
     @Test

@@ -5,7 +5,9 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Every environment variable dsync reads, declared once: name, type and validation (the {@link Parser}), default,
@@ -244,4 +246,14 @@ public final class DsyncEnv {
 
     /** Read by the {@code ./dsync} script, not by Java. */
     public static final List<Setting<?>> SCRIPT = List.of(JAVA_OPTS);
+
+    /**
+     * A new, modifiable copy of {@code env} with {@code values} (variable name to text) added or replacing its own:
+     * how a component is given values of its own (tests, benchmarks, {@code ./dsync up}), read and checked as any.
+     */
+    public static Map<String, String> with(Map<String, String> env, Map<String, String> values) {
+        Map<String, String> all = new HashMap<>(env);
+        all.putAll(values);
+        return all;
+    }
 }

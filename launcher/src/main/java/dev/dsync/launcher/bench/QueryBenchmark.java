@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.topology.DsyncStreams;
 import dev.dsync.topology.TopologyConfig;
 import dev.dsync.topology.query.QueryConfig;
@@ -25,7 +26,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Latency of the query API on two topology instances over an in-process broker: a user lookup answered locally
@@ -116,12 +116,12 @@ public final class QueryBenchmark {
 
     private static Instance start(EmbeddedKafka kafka, Path stateDir) {
         QueryServer query = QueryServer.start(QueryConfig.local(TOKEN, 0));
-        TopologyConfig config = TopologyConfig.defaults()
-                .withBootstrapServers(kafka.bootstrapServers())
-                .withApplicationId("dsync-query-bench")
-                .withStateDir(stateDir)
-                .withApplicationServer(query.advertisedAddress())
-                .withStreamsOverrides(Map.of(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, "0"));
+        TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
+                DsyncEnv.APPLICATION_ID.name(), "dsync-query-bench",
+                DsyncEnv.STATE_DIR.name(), stateDir.toString(),
+                DsyncEnv.APPLICATION_SERVER.name(), query.advertisedAddress(),
+                DsyncEnv.NUM_STANDBY_REPLICAS.name(), "0"));
         DsyncStreams streams = DsyncStreams.start(config);
         query.attach(streams);
         return new Instance(streams, query);

@@ -3,6 +3,7 @@ package dev.dsync.launcher.bench;
 import dev.dsync.events.SampleEvents;
 import dev.dsync.embedded.EmbeddedKafka;
 import dev.dsync.events.Topics;
+import dev.dsync.events.config.DsyncEnv;
 import dev.dsync.topology.DsyncStreams;
 import dev.dsync.topology.TopologyConfig;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
@@ -200,11 +202,11 @@ public final class TopologyBenchmark {
     static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected, boolean provisioning)
             throws Exception {
         // DSYNC_* variables (for example DSYNC_COMMIT_INTERVAL) apply, as in production
-        TopologyConfig config = TopologyConfig.fromEnv()
-                .withBootstrapServers(kafka.bootstrapServers())
-                .withApplicationId(appId)
-                .withStateDir(stateDir)
-                .withProvisioning(provisioning);
+        TopologyConfig config = TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(), Map.of(
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
+                DsyncEnv.APPLICATION_ID.name(), appId,
+                DsyncEnv.STATE_DIR.name(), stateDir.toString(),
+                DsyncEnv.PROVISIONING.name(), provisioning ? "on" : "off")));
         try (CommittedCounter counter = new CommittedCounter(kafka, Topics.CHANGE_LOGS)) {
             long start = System.nanoTime();
             DsyncStreams topology = DsyncStreams.start(config);

@@ -96,18 +96,6 @@ public record QueryConfig(
         return applicationServer != null ? applicationServer : "127.0.0.1:" + boundPort;
     }
 
-    public QueryConfig withMaxStaleLag(long v) {
-        return new QueryConfig(host, port, token, authEnabled, applicationServer, v, forwardTimeout, retryAfter);
-    }
-
-    public QueryConfig withForwardTimeout(Duration v) {
-        return new QueryConfig(host, port, token, authEnabled, applicationServer, maxStaleLag, v, retryAfter);
-    }
-
-    public QueryConfig withApplicationServer(String v) {
-        return new QueryConfig(host, port, token, authEnabled, v, maxStaleLag, forwardTimeout, retryAfter);
-    }
-
     @Override
     public String toString() {
         // never print the token

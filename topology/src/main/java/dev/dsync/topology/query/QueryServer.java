@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * {@code application.server}:
  * <pre>
  *   QueryServer query = QueryServer.start(QueryConfig.fromEnv());          // /v1 answers 503 until attached
- *   DsyncStreams topology = DsyncStreams.start(config.withApplicationServer(query.advertisedAddress()));
+ *   DsyncStreams topology = DsyncStreams.start(TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(),
+ *           Map.of("DSYNC_APPLICATION_SERVER", query.advertisedAddress()))));
  *   query.attach(topology);
  *   ...
  *   query.close();     // before the topology, so no request reads a closing store

@@ -32,7 +32,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -150,17 +149,17 @@ class TwoInstanceQueryTest {
 
     Instance startInstance(String name) {
         // port 0: the server picks a free port, which is then advertised as the topology's application.server
-        QueryServer query = QueryServer.start(QueryConfig.local(TOKEN, 0).withForwardTimeout(Duration.ofSeconds(2))
-                .withMaxStaleLag(maxStaleLag()));
-        TopologyConfig config = TopologyConfig.defaults()
-                .withBootstrapServers(kafka.bootstrapServers())
-                .withApplicationId("dsync-query-test")
-                .withStateDir(tmp.resolve("state-" + name))
-                .withApplicationServer(query.advertisedAddress())
-                .withCommitInterval(Duration.ofMillis(100))
-                .withStreamsOverrides(Map.of(
-                        StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, Integer.toString(standbyReplicas()),
-                        StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, "0"));
+        QueryServer query = QueryServer.start(QueryConfig.fromEnv(Map.of("DSYNC_QUERY_HOST", "127.0.0.1",
+                "DSYNC_QUERY_PORT", "0", "DSYNC_QUERY_TOKEN", TOKEN, "DSYNC_QUERY_FORWARD_TIMEOUT", "PT2S",
+                "DSYNC_QUERY_MAX_STALE_LAG", Long.toString(maxStaleLag()))));
+        TopologyConfig config = TopologyConfig.fromEnv(Map.of(
+                "DSYNC_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "DSYNC_APPLICATION_ID", "dsync-query-test",
+                "DSYNC_STATE_DIR", tmp.resolve("state-" + name).toString(),
+                "DSYNC_APPLICATION_SERVER", query.advertisedAddress(),
+                "DSYNC_COMMIT_INTERVAL", "PT0.1S",
+                "DSYNC_NUM_STANDBY_REPLICAS", Integer.toString(standbyReplicas()),
+                "DSYNC_STREAMS_STATESTORE_CACHE_MAX_BYTES", "0"));
         DsyncStreams streams = DsyncStreams.start(config);
         query.attach(streams);
         return new Instance(streams, query);

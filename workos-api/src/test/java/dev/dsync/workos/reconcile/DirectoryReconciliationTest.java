@@ -38,8 +38,8 @@ class DirectoryReconciliationTest {
     @BeforeEach
     void start() {
         workos = FakeWorkosApi.start(KEY);
-        api = new DirectorySyncApi(new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url())
-                .withMaxRps(1000), new WorkosApiMetrics()));
+        api = new DirectorySyncApi(new WorkosClient(WorkosClient.Settings.fromEnv(Map.of("WORKOS_API_KEY", KEY,
+                "WORKOS_API_URL", workos.url().toString(), "DSYNC_WORKOS_MAX_RPS", "1000")), new WorkosApiMetrics()));
         workos.directoryUsersRateLimit(1000);
         workos.publish("dsync.activated", directory(T0), T0);
         for (int g = 0; g < 2; g++) {

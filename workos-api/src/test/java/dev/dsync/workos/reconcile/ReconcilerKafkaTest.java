@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -68,9 +69,10 @@ class ReconcilerKafkaTest {
                     leader.set(false);
                 }
             });
-            WorkosClient client = new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url())
-                    .withWaits(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofMillis(200)),
-                    new WorkosApiMetrics());
+            // shorter waits, which have no variable
+            WorkosClient client = new WorkosClient(new WorkosClient.Settings(KEY, workos.url(), 20, 4,
+                    Duration.ofSeconds(30), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(60),
+                    Duration.ofMillis(200)), new WorkosApiMetrics());
             try (Reconciler reconciler = Reconciler.start(settings("cursor-boot", "reconciliations-boot"), client,
                     leader::get, new SimpleMeterRegistry())) {
                 await().atMost(Duration.ofSeconds(30)).until(() -> userPages.get() >= 2);
@@ -116,7 +118,8 @@ class ReconcilerKafkaTest {
     void aGapThePollerFlaggedIsClosedByAReconciliationOfEveryDirectory() throws Exception {
         String cursorTopic = "cursor-gap";
         try (FakeWorkosApi workos = FakeWorkosApi.start(KEY)) {
-            WorkosClient client = new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url()), new WorkosApiMetrics());
+            WorkosClient client = new WorkosClient(WorkosClient.Settings.fromEnv(Map.of("WORKOS_API_KEY", KEY,
+                    "WORKOS_API_URL", workos.url().toString())), new WorkosApiMetrics());
             AtomicBoolean leader = new AtomicBoolean(true);
             try (Reconciler reconciler = Reconciler.start(settings(cursorTopic, "reconciliations-gap"), client,
                     leader::get, new SimpleMeterRegistry())) {
@@ -150,7 +153,8 @@ class ReconcilerKafkaTest {
     @Test
     void aStandbyNeverTalksToWorkos() throws Exception {
         try (FakeWorkosApi workos = FakeWorkosApi.start(KEY)) {
-            WorkosClient client = new WorkosClient(WorkosClient.Settings.defaults(KEY, workos.url()), new WorkosApiMetrics());
+            WorkosClient client = new WorkosClient(WorkosClient.Settings.fromEnv(Map.of("WORKOS_API_KEY", KEY,
+                    "WORKOS_API_URL", workos.url().toString())), new WorkosApiMetrics());
             try (Reconciler standby = Reconciler.start(settings("cursor-standby", "reconciliations-standby"), client,
                     () -> false, new SimpleMeterRegistry())) {
                 JsonNode request = standby.request(null);
