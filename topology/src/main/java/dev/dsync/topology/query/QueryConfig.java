@@ -115,11 +115,6 @@ public record QueryConfig(
                 workosApi);
     }
 
-    public QueryConfig withWorkosApi(boolean v) {
-        return new QueryConfig(host, port, token, authEnabled, applicationServer, maxStaleLag, forwardTimeout,
-                retryAfter, v);
-    }
-
     @Override
     public String toString() {
         // never print the token
