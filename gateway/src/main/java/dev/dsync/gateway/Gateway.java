@@ -6,7 +6,9 @@ import dev.dsync.gateway.ingest.EventPublisher;
 import dev.dsync.gateway.ingest.WebhookService;
 import dev.dsync.gateway.operations.GatewayMetrics;
 import dev.dsync.gateway.operations.KafkaHealth;
-import dev.dsync.gateway.operations.OperationsService;
+import dev.dsync.observe.Observability;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
 import io.helidon.webserver.WebServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,21 +25,23 @@ public final class Gateway implements AutoCloseable {
     private final GatewayConfig config;
     private final EventPublisher publisher;
     private final KafkaHealth health;
+    private final Observability observability = new Observability();
     private final WebServer server;
 
     private Gateway(GatewayConfig config) {
         this.config = config;
-        GatewayMetrics metrics = new GatewayMetrics();
+        GatewayMetrics metrics = new GatewayMetrics(observability.registry());
         SignatureVerifier verifier = new SignatureVerifier(config.secrets(), config.signatureTolerance(), Clock.systemUTC());
-        this.publisher = new EventPublisher(config);
+        this.publisher = new EventPublisher(config, observability);
         this.health = new KafkaHealth(config.bootstrapServers(), Duration.ofSeconds(2));
         this.server = WebServer.builder()
                 .host(config.host())
                 .port(config.port())
                 .shutdownGracePeriod(Duration.ofSeconds(15))
-                .routing(r -> r
-                        .register(new WebhookService(config, verifier, publisher, metrics))
-                        .register(new OperationsService(health::reachable, metrics)))
+                // live always; ready only while Kafka is reachable
+                .addFeature(observability.feature(List.of(Observability.check("kafka", HealthCheckType.READINESS,
+                        () -> HealthCheckResponse.builder().status(health.reachable()).build()))))
+                .routing(r -> r.register(new WebhookService(config, verifier, publisher, metrics)))
                 .build();
     }
 
@@ -51,7 +55,7 @@ public final class Gateway implements AutoCloseable {
         // Helidon logs a listener that cannot bind (port taken) and carries on; a gateway that is not listening
         // must not look started
         if (!gateway.server.isRunning() || gateway.port() <= 0) {
-            gateway.server.stop();
+            gateway.close();
             throw new IllegalStateException("the gateway cannot listen on " + config.host() + ":" + config.port()
                     + " (is the port in use?)");
         }
@@ -83,5 +87,6 @@ public final class Gateway implements AutoCloseable {
         server.stop();
         publisher.close();
         health.close();
+        observability.close();
     }
 }

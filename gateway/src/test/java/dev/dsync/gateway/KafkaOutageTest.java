@@ -42,6 +42,9 @@ class KafkaOutageTest {
             assertThat(unavailable.headers().firstValue("Retry-After")).contains("5");
             Awaitility.await().atMost(Duration.ofSeconds(20))
                     .until(() -> GatewayHarness.get(port, "/health/ready").statusCode() == 503);
+            assertThat(GatewayHarness.get(port, "/health/ready").body())
+                    .isEqualTo("{\"status\":\"DOWN\",\"checks\":[{\"name\":\"kafka\",\"status\":\"DOWN\"}]}");
+            assertThat(GatewayHarness.get(port, "/health/live").statusCode()).isEqualTo(200);
 
             kafka.start();
             String after = uniqueId();

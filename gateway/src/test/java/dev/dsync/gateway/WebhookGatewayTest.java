@@ -158,15 +158,29 @@ class WebhookGatewayTest {
 
     @Test
     void healthAndMetrics() throws Exception {
-        assertThat(GatewayHarness.get(port, "/health/live").statusCode()).isEqualTo(200);
+        HttpResponse<String> live = GatewayHarness.get(port, "/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEqualTo("{\"status\":\"UP\",\"checks\":[]}");
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20))
                 .until(() -> GatewayHarness.get(port, "/health/ready").statusCode() == 200);
+        assertThat(GatewayHarness.get(port, "/health/ready").body())
+                .isEqualTo("{\"status\":\"UP\",\"checks\":[{\"name\":\"kafka\",\"status\":\"UP\"}]}");
         assertThat(postSigned(port, event(uniqueId(), "dsync.group.created", "directory_metrics")).statusCode())
                 .isEqualTo(200);
-        String metrics = GatewayHarness.get(port, "/metrics").body();
-        assertThat(metrics).contains("dsync_gateway_requests_total{outcome=\"accepted\",reason=\"directory_sync\",status=\"200\"}")
-                .contains("dsync_gateway_produce_latency_seconds_bucket")
-                .contains("dsync_gateway_requests_in_flight");
+        HttpResponse<String> scrape = GatewayHarness.get(port, "/metrics");
+        assertThat(scrape.headers().firstValue("Content-Type")).hasValue("text/plain");
+        String metrics = scrape.body();
+        // the text format allows a comma after the last label (Micrometer's simpleclient registry writes one)
+        assertThat(metrics).containsPattern(
+                        "\ndsync_gateway_requests_total\\{outcome=\"accepted\",reason=\"directory_sync\",status=\"200\",?} ")
+                .containsPattern("\ndsync_gateway_produce_latency_seconds_bucket\\{le=\"0.001\",?} ")
+                .containsPattern("\ndsync_gateway_requests_in_flight \\d")
+                .contains("\njvm_memory_used_bytes{");
+        // the producer's own client metrics, by its client id: it has sent at least the event above
+        assertThat(metrics.lines().filter(l -> l.startsWith("kafka_producer_record_send_total{")
+                        && l.contains("client_id=\"dsync-gateway\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum())
+                .isGreaterThanOrEqualTo(1.0);
     }
 
     @Test

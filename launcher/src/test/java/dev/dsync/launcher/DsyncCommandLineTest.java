@@ -60,7 +60,7 @@ class DsyncCommandLineTest {
                 Arguments.of(List.of("reconcile"), List.of("--directory=ID", "--timeout=S", "default: 3600")),
                 Arguments.of(List.of("bench"), List.of("gateway", "mirror", "bootstrap", "topology", "query")),
                 Arguments.of(List.of("bench", "gateway"), List.of("--connections=N", "--seconds=S", "--runs=R",
-                        "default: 64", "default: 10")),
+                        "default: 32", "default: 10")),
                 Arguments.of(List.of("bench", "mirror"), List.of("--users=N", "--groups=N", "--memberships=N",
                         "--runs=R", "--connections=N", "default: 20000", "default: users / 20", "default: users * 3",
                         "default: 32")),
@@ -182,7 +182,7 @@ class DsyncCommandLineTest {
     @Test
     void benchmarksParseTheirOptionsAndKeepTheirDefaults() {
         Dsync.Bench.Gateway gateway = parse(Dsync.Bench.Gateway.class, "bench", "gateway");
-        assertThat(List.of(gateway.connections, gateway.seconds, gateway.runs)).containsExactly(64, 10, 3);
+        assertThat(List.of(gateway.connections, gateway.seconds, gateway.runs)).containsExactly(32, 10, 3);
         gateway = parse(Dsync.Bench.Gateway.class, "bench", "gateway", "--connections", "8", "--seconds", "2", "--runs", "1");
         assertThat(List.of(gateway.connections, gateway.seconds, gateway.runs)).containsExactly(8, 2, 1);
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.Topics;
@@ -111,7 +112,17 @@ final class HostileTraffic {
         return get("http://127.0.0.1:" + stack.queryPort() + "/health/live", false);
     }
 
-    /** Every sample of a /metrics page: {@code name{labels}} → value. */
+    /** The check named {@code name} of a health answer ({@code {"status":…,"checks":[{"name":…}]}}), or a missing node. */
+    static JsonNode healthCheck(Answer health, String name) throws Exception {
+        for (JsonNode check : EventParser.MAPPER.readTree(health.body()).path("checks")) {
+            if (check.path("name").asText().equals(name)) {
+                return check;
+            }
+        }
+        return MissingNode.getInstance();
+    }
+
+    /** Every sample of a /metrics page: {@code name{labels}} (without the text format's optional trailing comma) → value. */
     Map<String, Double> metrics(int port) {
         Answer a = get("http://127.0.0.1:" + port + "/metrics", false);
         assertThat(a.status()).isEqualTo(200);
@@ -119,7 +130,8 @@ final class HostileTraffic {
         for (String line : a.body().split("\n")) {
             Matcher m = SAMPLE.matcher(line.trim());
             if (!line.startsWith("#") && m.matches()) {
-                out.put(m.group(1) + (m.group(2) == null ? "" : m.group(2)), Double.parseDouble(m.group(3)));
+                out.put(m.group(1) + (m.group(2) == null ? "" : m.group(2).replace(",}", "}")),
+                        Double.parseDouble(m.group(3)));
             }
         }
         return out;

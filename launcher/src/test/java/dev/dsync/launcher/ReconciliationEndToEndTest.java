@@ -154,8 +154,10 @@ class ReconciliationEndToEndTest {
             JsonNode second = reconcile(traffic, A);
             assertThat(second.path("status").asText()).isEqualTo("completed");
             assertThat(second.path("drift_total").asLong()).as(second.toString()).isZero();
-            JsonNode health = json(traffic.get("http://127.0.0.1:" + stack.queryPort() + "/health/ready", false));
-            assertThat(health.path("workos_api").path("status").asText()).isEqualTo("UP");
+            HostileTraffic.Answer ready = traffic.get("http://127.0.0.1:" + stack.queryPort() + "/health/ready", false);
+            assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+            JsonNode workosApi = HostileTraffic.healthCheck(ready, "workos_api");
+            assertThat(workosApi.path("data").path("status").asText()).as(ready.body()).isEqualTo("UP");
         }
         assertThat(log.toString(StandardCharsets.UTF_8)).doesNotContain(KEY);
     }

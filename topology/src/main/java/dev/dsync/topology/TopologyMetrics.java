@@ -3,6 +3,7 @@ package dev.dsync.topology;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * Counters of what the topology did with its input, for an operations endpoint to publish.
@@ -46,6 +47,7 @@ public final class TopologyMetrics {
 
     private final Map<Counter, LongAdder> counters = new java.util.EnumMap<>(Counter.class);
     private final Map<String, LongAdder> deadLettersByReason = new java.util.concurrent.ConcurrentSkipListMap<>();
+    private volatile Consumer<String> onNewReason = reason -> { };
 
     public TopologyMetrics() {
         for (Counter c : Counter.values()) {
@@ -64,7 +66,21 @@ public final class TopologyMetrics {
     /** Counts a dead letter under its reason (a short fixed word, never data). */
     public void deadLettered(String reason) {
         increment(Counter.DEAD_LETTERED);
-        deadLettersByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        LongAdder n = deadLettersByReason.get(reason);
+        if (n == null) {
+            n = deadLettersByReason.computeIfAbsent(reason, r -> new LongAdder());
+            onNewReason.accept(reason);
+        }
+        n.increment();
+    }
+
+    /**
+     * Calls {@code listener} with every dead-letter reason counted so far, and from now on with each new one when it
+     * is first counted (possibly more than once for a reason counted concurrently).
+     */
+    public void onDeadLetterReason(Consumer<String> listener) {
+        onNewReason = listener;
+        deadLettersByReason.keySet().forEach(listener);
     }
 
     /** Dead letters so far by reason. */

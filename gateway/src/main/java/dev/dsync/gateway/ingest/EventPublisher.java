@@ -1,6 +1,7 @@
 package dev.dsync.gateway.ingest;
 
 import dev.dsync.gateway.GatewayConfig;
+import dev.dsync.observe.Observability;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -13,13 +14,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Writes accepted webhooks to Kafka. The producer is idempotent with {@code acks=all}, so an acknowledged event
- * is on every in-sync replica, and a retry inside the producer never writes it twice.
+ * is on every in-sync replica, and a retry inside the producer never writes it twice. The producer's client
+ * metrics are on the gateway's {@code /metrics}.
  */
 public final class EventPublisher implements AutoCloseable {
 
     private final KafkaProducer<String, byte[]> producer;
 
-    public EventPublisher(GatewayConfig config) {
+    public EventPublisher(GatewayConfig config, Observability observability) {
         long ackMillis = config.ackTimeout().toMillis();
         long requestTimeout = Math.max(1000, Math.min(5000, ackMillis / 2));
         int linger = 1;
@@ -38,6 +40,7 @@ public final class EventPublisher implements AutoCloseable {
                 Map.entry(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class),
                 Map.entry(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
         this.producer = new KafkaProducer<>(props);
+        observability.bindKafkaProducer(producer);
     }
 
     /** Completes when the broker has acknowledged the record, exceptionally when it cannot be stored. */

@@ -1,24 +1,20 @@
 package dev.dsync.gateway.operations;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The gateway's Prometheus metrics: requests by outcome and reason, produce latency, in-flight requests. */
+/** The gateway's own metrics: requests by outcome and reason, produce latency, in-flight requests. */
 public final class GatewayMetrics {
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final MeterRegistry registry;
     private final Timer produceLatency;
     private final AtomicInteger inFlight = new AtomicInteger();
 
-    public GatewayMetrics() {
+    public GatewayMetrics(MeterRegistry registry) {
+        this.registry = registry;
         produceLatency = Timer.builder("dsync.gateway.produce.latency")
                 .description("Time from handing an event to the producer until Kafka acknowledged it (acks=all)")
                 .publishPercentileHistogram()
@@ -26,10 +22,6 @@ public final class GatewayMetrics {
                 .maximumExpectedValue(Duration.ofSeconds(10))
                 .register(registry);
         registry.gauge("dsync.gateway.requests.in.flight", inFlight);
-        new JvmMemoryMetrics().bindTo(registry);
-        new JvmThreadMetrics().bindTo(registry);
-        new JvmGcMetrics().bindTo(registry);
-        new ProcessorMetrics().bindTo(registry);
     }
 
     /**
@@ -52,9 +44,5 @@ public final class GatewayMetrics {
 
     public AtomicInteger inFlight() {
         return inFlight;
-    }
-
-    public String scrape() {
-        return registry.scrape();
     }
 }

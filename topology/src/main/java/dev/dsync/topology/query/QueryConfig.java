@@ -22,6 +22,8 @@ import java.util.Objects;
  * @param forwardTimeout    the longest a call to another instance may take (connecting takes at most a third of
  *                          it); past it the request fails over or gets 503, it never hangs
  * @param retryAfter        sent in {@code Retry-After} with a 503
+ * @param workosApi         a WorkOS API source reports into health ({@code WORKOS_API_KEY} is set; see
+ *                          {@link QueryServer#attachWorkosApi})
  */
 public record QueryConfig(
         String host,
@@ -31,7 +33,8 @@ public record QueryConfig(
         String applicationServer,
         long maxStaleLag,
         Duration forwardTimeout,
-        Duration retryAfter) {
+        Duration retryAfter,
+        boolean workosApi) {
 
     public static final int DEFAULT_PORT = DsyncEnv.QUERY_PORT.defaultValue();
     public static final long DEFAULT_MAX_STALE_LAG = DsyncEnv.QUERY_MAX_STALE_LAG.defaultValue();
@@ -82,13 +85,14 @@ public record QueryConfig(
                 DsyncEnv.APPLICATION_SERVER.get(env),
                 DsyncEnv.QUERY_MAX_STALE_LAG.get(env),
                 DsyncEnv.QUERY_FORWARD_TIMEOUT.get(env),
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1),
+                DsyncEnv.WORKOS_API_KEY.isSet(env));
     }
 
     /** Listens on 127.0.0.1 with the other settings at their defaults: for tests and the local launcher. */
     public static QueryConfig local(String token, int port) {
         return new QueryConfig("127.0.0.1", port, token, token != null, null, DEFAULT_MAX_STALE_LAG,
-                DEFAULT_FORWARD_TIMEOUT, Duration.ofSeconds(1));
+                DEFAULT_FORWARD_TIMEOUT, Duration.ofSeconds(1), false);
     }
 
     /** The address to advertise as {@code application.server}, for a known port. */
@@ -99,8 +103,8 @@ public record QueryConfig(
     @Override
     public String toString() {
         // never print the token
-        return "QueryConfig[host=%s, port=%d, auth=%s, applicationServer=%s, maxStaleLag=%d, forwardTimeout=%s]"
-                .formatted(host, port, authEnabled ? "bearer token" : "DISABLED", applicationServer, maxStaleLag,
-                        forwardTimeout);
+        return ("QueryConfig[host=%s, port=%d, auth=%s, applicationServer=%s, maxStaleLag=%d, forwardTimeout=%s, "
+                + "workosApi=%s]").formatted(host, port, authEnabled ? "bearer token" : "DISABLED", applicationServer,
+                maxStaleLag, forwardTimeout, workosApi);
     }
 }

@@ -1,7 +1,9 @@
 package dev.dsync.topology.query;
 
+import dev.dsync.observe.Observability;
 import dev.dsync.topology.DsyncStreams;
 import io.helidon.webserver.WebServer;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
@@ -30,7 +32,8 @@ public final class QueryServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(QueryServer.class);
 
     private final QueryConfig config;
-    private final QueryMetrics metrics = new QueryMetrics();
+    private final Observability observability = new Observability();
+    private final QueryMetrics metrics = new QueryMetrics(observability.registry());
     private final AtomicReference<StateRouter> router = new AtomicReference<>();
     private final AtomicReference<DsyncStreams> topology = new AtomicReference<>();
     private final AtomicReference<dev.dsync.workos.EventsApiSource> workosApi = new AtomicReference<>();
@@ -45,12 +48,14 @@ public final class QueryServer implements AutoCloseable {
                 .shutdownGracePeriod(Duration.ofSeconds(5))
                 // without it, a response bigger than one write waits for the client's delayed ACK (~40 ms)
                 .connectionOptions(o -> o.tcpNoDelay(true))
+                .addFeature(observability.feature(QueryHealth.checks(this::streamsState, config.workosApi(),
+                        () -> workosApi().map(dev.dsync.workos.EventsApiSource::status))))
                 .routing(r -> {
                     DirectoryQueryService queries = new DirectoryQueryService(router::get,
                             () -> router.get() != null && topology.get().isProcessing(), metrics, config,
                             new SyncStatus(this::workosApi));
                     r.addFilter(new BearerAuth(config.authEnabled() ? config.token() : null, metrics))
-                            .register(new OperationsService(this::streamsState, this::workosApi, metrics))
+                            .register(new DocumentsService())
                             .register(queries);
                     queries.errorHandling(r);
                 })
@@ -59,7 +64,7 @@ public final class QueryServer implements AutoCloseable {
 
     /** The registry behind {@code /metrics}, for other components of this process to publish in. */
     public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-        return metrics.registry();
+        return observability.registry();
     }
 
     /** Starts listening; the {@code /v1} API answers 503 until {@link #attach} gives it a topology. */
@@ -68,7 +73,7 @@ public final class QueryServer implements AutoCloseable {
         s.server.start();
         // Helidon logs a listener that cannot bind (port taken) and carries on: fail instead of looking started
         if (!s.server.isRunning() || s.port() <= 0) {
-            s.server.stop();
+            s.close();
             throw new IllegalStateException("the query API cannot listen on " + config.host() + ":" + config.port()
                     + " (is the port in use?)");
         }
@@ -97,13 +102,17 @@ public final class QueryServer implements AutoCloseable {
         if (advertised != null && !advertised.equals(advertisedAddress())) {
             LOG.info("the topology advertises {} for this query server on port {}", advertised, port());
         }
+        observability.bind(new KafkaStreamsMetrics(topology.streams()));
         metrics.bind(topology);
         router.set(new StateRouter(new DirectoryLocator.Kafka(topology, config.forwardTimeout()),
                 new LocalState.Kafka(topology.streams(), config),
                 new InstanceClient(config.forwardTimeout(), config.authEnabled() ? config.token() : null)));
     }
 
-    /** Serves the WorkOS API source's status ({@code /v1/directories/{id}/sync}, health) and reconciliations. */
+    /**
+     * Serves the WorkOS API source's status ({@code /v1/directories/{id}/sync}, and health when
+     * {@link QueryConfig#workosApi()}) and reconciliations.
+     */
     public void attachWorkosApi(dev.dsync.workos.EventsApiSource source) {
         workosApi.set(source);
     }
@@ -138,6 +147,6 @@ public final class QueryServer implements AutoCloseable {
         if (r != null) {
             r.close();
         }
-        metrics.close();
+        observability.close();
     }
 }

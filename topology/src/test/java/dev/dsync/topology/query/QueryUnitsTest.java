@@ -35,6 +35,10 @@ class QueryUnitsTest {
         assertThat(c.forwardTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.applicationServerFor(8081)).isEqualTo("127.0.0.1:8081");
         assertThat(c.toString()).doesNotContain("s3cret");
+        // the WorkOS API source reports into health exactly when it runs: with a key
+        assertThat(c.workosApi()).isFalse();
+        assertThat(QueryConfig.fromEnv(Map.of("DSYNC_QUERY_TOKEN", "t", "WORKOS_API_KEY", "sk_test_k")).workosApi())
+                .isTrue();
         QueryConfig d = QueryConfig.fromEnv(Map.of("DSYNC_QUERY_TOKEN", "t", "DSYNC_QUERY_PORT", "9000",
                 "DSYNC_QUERY_HOST", "127.0.0.1", "DSYNC_APPLICATION_SERVER", "topology-b:9000",
                 "DSYNC_QUERY_MAX_STALE_LAG", "5", "DSYNC_QUERY_FORWARD_TIMEOUT", "PT0.5S"));

@@ -3,6 +3,7 @@ package dev.dsync.topology.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.dsync.observe.Observability;
 import dev.dsync.topology.query.DirectoryLocator.Route;
 import dev.dsync.topology.state.DirectoryStateReader;
 import io.helidon.webserver.WebServer;
@@ -223,13 +224,15 @@ class StateRouterTest {
     @Test
     void theHttpSideAnswersWithTheApisStatusesBodiesAndHeaders() throws Exception {
         boolean[] processing = {true};
-        QueryMetrics metrics = new QueryMetrics();
+        Observability observability = new Observability();
+        QueryMetrics metrics = new QueryMetrics(observability.registry());
         DirectoryQueryService queries = new DirectoryQueryService(() -> router, () -> processing[0], metrics,
                 QueryConfig.local("token", 0), new SyncStatus(Optional::empty));
-        WebServer server = WebServer.builder().host("127.0.0.1").port(0).routing(r -> {
-            r.register(queries);
-            queries.errorHandling(r);
-        }).build().start();
+        WebServer server = WebServer.builder().host("127.0.0.1").port(0).addFeature(observability.feature(List.of()))
+                .routing(r -> {
+                    r.register(queries);
+                    queries.errorHandling(r);
+                }).build().start();
         try {
             route(B);
             local.fresh.put(0, Answer.ok("{\"id\":\"d\"}"));
@@ -269,13 +272,13 @@ class StateRouterTest {
             assertThat(piece.headers().firstValue("Content-Type")).hasValue(DirectoryQueryService.PIECE);
             assertThat(Rows.decode(piece.body())).isEqualTo(piece("a1"));
 
-            String scrape = metrics.scrape();
+            String scrape = get(server, "/metrics").body();
             assertThat(scrape).contains("route=\"/v1/directories/{directory_id}\"", "route=\"/v1/directories\"",
                     "route=\"/v1/directories/{directory_id}/users\"", "route=\"(unknown)\"", "scope=\"forwarded\"",
                     "outcome=\"ok_stale\"", "outcome=\"error\"", "outcome=\"bad_request\"");
         } finally {
             server.stop();
-            metrics.close();
+            observability.close();
         }
     }
 
