@@ -34,6 +34,8 @@ public final class GatewayBenchmark {
 
     private static final String SECRET = "whsec_benchmark";
     private static final int WRK_THREADS = 2;
+    /** Unmeasured load before each server's first measurement: long enough for the JIT (runs kept improving after 3 s). */
+    private static final int WARM_UP_SECONDS = 10;
 
     private GatewayBenchmark() {
     }
@@ -145,9 +147,10 @@ public final class GatewayBenchmark {
 
         void warmUp(String url, String secret) throws Exception {
             if (wrk) {
-                Wrk.run(dir, url, connections, 3, signedEvents(secret, "warm" + url.hashCode(), 3));
+                Wrk.run(dir, url, connections, WARM_UP_SECONDS, signedEvents(secret, "warm" + url.hashCode(),
+                        WARM_UP_SECONDS));
             } else {
-                LoadGenerator.Result ignored = generator("closed", url, secret, connections, 3, 0);
+                LoadGenerator.Result ignored = generator("closed", url, secret, connections, WARM_UP_SECONDS, 0);
             }
         }
 

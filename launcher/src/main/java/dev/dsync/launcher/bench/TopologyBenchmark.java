@@ -97,9 +97,12 @@ public final class TopologyBenchmark {
             double passRate = median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
             double topoRate = median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
             double topoTotal = median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
-            System.out.printf("%nmedian pass-through: %.0f events/s%n", passRate);
-            System.out.printf("median topology:     %.0f events/s, %.1f s from start() to the last change-log "
-                    + "record committed%n", topoRate, topoTotal);
+            double passCpu = median(pass.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
+            double topoCpu = median(topo.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
+            System.out.printf("%nmedian pass-through: %.0f events/s, %.3f CPU-s per 1,000 events (this JVM: app and "
+                    + "broker)%n", passRate, passCpu);
+            System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, %.1f s from start() "
+                    + "to the last change-log record committed%n", topoRate, topoCpu, topoTotal);
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
             double npRate = median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
@@ -114,13 +117,19 @@ public final class TopologyBenchmark {
         return exitCode;
     }
 
-    record Result(long runningMs, long totalMs) {
+    /** {@code cpuNanos}: CPU time of this whole JVM (the app and the broker) while the app ran. */
+    record Result(long runningMs, long totalMs, long cpuNanos) {
         double rate(long events) {
             return events / (runningMs / 1000.0);
         }
 
+        double cpuSecondsPer1000(long events) {
+            return cpuNanos / 1e9 / (events / 1000.0);
+        }
+
         String format(long events) {
-            return String.format("%.0f events/s (%.1f s after RUNNING, %.1f s after start())", rate(events),
+            return String.format("%.0f events/s, %.3f CPU-s per 1,000 events (%.1f s after RUNNING, %.1f s after "
+                            + "start())", rate(events), cpuSecondsPer1000(events),
                     runningMs / 1000.0, totalMs / 1000.0);
         }
     }
@@ -233,9 +242,15 @@ public final class TopologyBenchmark {
             throw new IllegalStateException("not RUNNING after 60 s");
         }
         long runningAt = System.nanoTime();
+        long cpuAtRunning = processCpuNanos();
         counter.awaitCount(expected, Duration.ofMinutes(10));
         long end = System.nanoTime();
-        return new Result((end - runningAt) / 1_000_000, (end - start) / 1_000_000);
+        return new Result((end - runningAt) / 1_000_000, (end - start) / 1_000_000, processCpuNanos() - cpuAtRunning);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /** Counts records that become visible to read_committed on some topics, from their current end. */
