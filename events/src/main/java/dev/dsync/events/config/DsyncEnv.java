@@ -210,8 +210,8 @@ public final class DsyncEnv {
             "`.dsync`", "`up`, `simulate`, `reconcile`",
             "Where `./dsync up` keeps its data and generated secrets.");
 
-    public static final Setting<String> JAVA_OPTS = Setting.of("DSYNC_JAVA_OPTS", Parser.string(), "-Xmx3g",
-            "`-Xmx3g`", "`./dsync`",
+    public static final Setting<String> JAVA_OPTS = Setting.of("DSYNC_JAVA_OPTS", Parser.string(), "-Xmx1g",
+            "`-Xmx1g`", "`./dsync`",
             "JVM options for `up`, `simulate`, `reconcile`, `bench`.");
 
     /** Every declaration, in README's order. */
