@@ -110,24 +110,20 @@ public final class GatewayBenchmark {
                 + stack.stream().mapToLong(Peak::failed).sum() + half.stream().mapToLong(Peak::failed).sum();
         System.out.println();
         System.out.println("requests without a 200 in all measurements: " + failed);
-        Driver.deleteQuietly(dir);
+        TopologyBenchmark.deleteQuietly(dir);
     }
 
     /** Waits until the mirror has every user the stack accepted: PostgreSQL's count stops growing for 2 s. */
     private static void settle(LocalStackAccess local) throws Exception {
         long started = System.nanoTime();
-        try (java.sql.Connection db = java.sql.DriverManager.getConnection(local.jdbcUrl(), "dsync", "dsync");
-             java.sql.Statement query = db.createStatement()) {
+        try (java.sql.Connection db = java.sql.DriverManager.getConnection(local.jdbcUrl(), "dsync", "dsync")) {
             long last = -1;
             int stableSeconds = 0;
             while (stableSeconds < 2 && System.nanoTime() - started < 300_000_000_000L) {
                 Thread.sleep(1000);
-                try (java.sql.ResultSet rs = query.executeQuery("select count(*) from directory_users")) {
-                    rs.next();
-                    long count = rs.getLong(1);
-                    stableSeconds = count == last ? stableSeconds + 1 : 0;
-                    last = count;
-                }
+                long count = MirrorBenchmark.count(db, "directory_users");
+                stableSeconds = count == last ? stableSeconds + 1 : 0;
+                last = count;
             }
         }
         System.out.printf(Locale.ROOT, "(the stack settled in %.0f s)%n", (System.nanoTime() - started) / 1e9);
@@ -209,14 +205,6 @@ public final class GatewayBenchmark {
             }
             return new LoadGenerator.Result(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)),
                     Double.parseDouble(m.group(3)), Long.parseLong(m.group(4)));
-        }
-
-        static void deleteQuietly(Path dir) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a temporary directory: the OS cleans it eventually
-            }
         }
     }
 

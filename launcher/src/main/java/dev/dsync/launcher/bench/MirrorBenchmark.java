@@ -40,7 +40,6 @@ public final class MirrorBenchmark {
         double[] total = new double[runs];
         double[] gateway = new double[runs];
         double[] topology = new double[runs];
-        double[] sink = new double[runs];
         double[] jvmRss = new double[runs];
         double[] postgresRss = new double[runs];
         for (int run = 0; run < runs; run++) {
@@ -75,7 +74,6 @@ public final class MirrorBenchmark {
                     total[run] = (lastRow - first) / 1000.0;
                     gateway[run] = (lastAck - first) / 1000.0;
                     topology[run] = (lastCommitted - first) / 1000.0;
-                    sink[run] = total[run];
                     jvmRss[run] = memoryMiB(ProcessHandle.current().pid(), "status", "VmRSS:");
                     // the embedded PostgreSQL: its postmaster (pg_ctl detaches it; its command names our data
                     // directory) and that one's children, counted proportionally (Pss) for their shared buffers
@@ -99,7 +97,7 @@ public final class MirrorBenchmark {
         out.printf(Locale.ROOT, "| last of %d webhooks acknowledged (gateway) | %.1f s (%.0f webhooks/s) |%n", webhooks,
                 LatencyRecorder.median(gateway), webhooks / LatencyRecorder.median(gateway));
         out.printf(Locale.ROOT, "| last change-log record committed (topology) | %.1f s |%n", LatencyRecorder.median(topology));
-        out.printf(Locale.ROOT, "| last row in PostgreSQL (sink) | %.1f s |%n", LatencyRecorder.median(sink));
+        out.printf(Locale.ROOT, "| last row in PostgreSQL (sink) | %.1f s |%n", LatencyRecorder.median(total));
         out.printf(Locale.ROOT, "| resident memory after the sync: the JVM (broker, Connect, topology, gateway, RSS) + "
                 + "PostgreSQL (PSS) | %.0f MiB + %.0f MiB |%n", LatencyRecorder.median(jvmRss), LatencyRecorder.median(postgresRss));
         out.println("JVM options: " + java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments());
@@ -119,7 +117,7 @@ public final class MirrorBenchmark {
         return 0;
     }
 
-    private static long count(Connection db, String table) throws Exception {
+    static long count(Connection db, String table) throws Exception {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("select count(*) from " + table)) {
             rs.next();
             return rs.getLong(1);

@@ -101,12 +101,12 @@ public final class QueryBenchmark {
             System.out.printf("median of %d runs (%d lookups each): lookup local p50 %.2f ms p99 %.2f ms | "
                             + "forwarded p50 %.2f ms p99 %.2f ms | page through %d users (limit 100) local %.0f ms, "
                             + "forwarded %.0f ms%n", runs, lookups,
-                    median(results.stream().mapToDouble(Run::localP50).toArray()),
-                    median(results.stream().mapToDouble(Run::localP99).toArray()),
-                    median(results.stream().mapToDouble(Run::fwdP50).toArray()),
-                    median(results.stream().mapToDouble(Run::fwdP99).toArray()), users,
-                    median(results.stream().mapToDouble(Run::pageLocalMs).toArray()),
-                    median(results.stream().mapToDouble(Run::pageFwdMs).toArray()));
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::localP50).toArray()),
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::localP99).toArray()),
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP50).toArray()),
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP99).toArray()), users,
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::pageLocalMs).toArray()),
+                    LatencyRecorder.median(results.stream().mapToDouble(Run::pageFwdMs).toArray()));
             a.query().close();
             b.query().close();
             a.streams().close();
@@ -211,12 +211,5 @@ public final class QueryBenchmark {
         double[] sorted = values.clone();
         Arrays.sort(sorted);
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

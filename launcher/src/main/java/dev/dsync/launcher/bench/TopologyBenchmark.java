@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -94,17 +93,17 @@ public final class TopologyBenchmark {
                     (provisioning ? topo : noProvisioning).add(t);
                 }
             }
-            double passRate = median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
-            double topoRate = median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
-            double topoTotal = median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
-            double passCpu = median(pass.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
-            double topoCpu = median(topo.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
+            double passRate = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double topoRate = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double topoTotal = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
+            double passCpu = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
+            double topoCpu = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
             System.out.printf("%nmedian pass-through: %.0f events/s, %.3f CPU-s per 1,000 events (this JVM: app and "
                     + "broker)%n", passRate, passCpu);
             System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, %.1f s from start() "
                     + "to the last change-log record committed%n", topoRate, topoCpu, topoTotal);
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
-            double npRate = median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double npRate = LatencyRecorder.median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
                     + "of throughput (goal <= 15%%)%n", npRate, 100 * (1 - topoRate / npRate));
         } catch (Exception e) {
@@ -293,13 +292,8 @@ public final class TopologyBenchmark {
         }
     }
 
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
-        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-    }
-
-    private static void deleteQuietly(Path dir) {
+    /** Deletes a benchmark's temporary directory, as far as it can. */
+    static void deleteQuietly(Path dir) {
         try (var paths = Files.walk(dir)) {
             paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (Exception ignored) {
