@@ -75,7 +75,10 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         DirectoryStores opened = DirectoryStores.open(context, stores);
         state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
         TombstonePurger purger = new TombstonePurger(opened, retention, metrics);
-        context.schedule(purgeInterval, PunctuationType.WALL_CLOCK_TIME, purger::purge);
+        context.schedule(purgeInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
+            purger.purge(now);
+            state.forgetRecent();
+        });
         lastEvents = context.getStateStore(stores.lastEvents());
         context.schedule(LAST_EVENT_FLUSH, PunctuationType.WALL_CLOCK_TIME, now -> flushLastEvents());
     }
@@ -114,15 +117,16 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         return InputHeaders.SOURCES.contains(s) ? s : InputHeaders.WEBHOOK;
     }
 
-    private void emit(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
-        context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
-                inputTimestamp), sinks.get(topic));
+    private void emit(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
+                      boolean cascade) {
+        context.forward(new Record<>(entity.key(), after == null ? null : after.getBytes(StandardCharsets.UTF_8),
+                inputTimestamp), sinks.get(entity.topic()));
         if (provisioningSink != null) {
-            String value = provisioning.render(topic, key, before, after, cascade, cause.meta(), causeSource,
-                    context.currentSystemTimeMs());
+            byte[] value = provisioning.render(entity, before, after, afterSummary, cascade, cause.meta(),
+                    causeSource, context.currentSystemTimeMs());
             if (value != null) {
-                context.forward(new Record<>(cause.meta().directoryId().getBytes(StandardCharsets.UTF_8),
-                        value.getBytes(StandardCharsets.UTF_8), inputTimestamp), provisioningSink);
+                context.forward(new Record<>(cause.meta().directoryId().getBytes(StandardCharsets.UTF_8), value,
+                        inputTimestamp), provisioningSink);
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.dsync.topology.processing;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -24,7 +25,11 @@ public final class ChangeLogValues {
     private ChangeLogValues() {
     }
 
-    public static String directory(JsonNode d, EventMeta meta, String stateOverride) {
+    /** A change-log value and what a provisioning record needs of it. */
+    public record Rendered(String json, ValueSummary summary) {
+    }
+
+    public static Rendered directory(JsonNode d, EventMeta meta, String stateOverride) {
         ObjectNode o = NODES.objectNode();
         o.put("id", text(d, "id"));
         o.put("organization_id", text(d, "organization_id"));
@@ -37,7 +42,7 @@ public final class ChangeLogValues {
         return finish(o, meta);
     }
 
-    public static String user(JsonNode u, EventMeta meta) {
+    public static Rendered user(JsonNode u, EventMeta meta) {
         ObjectNode o = NODES.objectNode();
         o.put("id", text(u, "id"));
         o.put("directory_id", text(u, "directory_id"));
@@ -57,7 +62,7 @@ public final class ChangeLogValues {
         return finish(o, meta);
     }
 
-    public static String group(JsonNode g, EventMeta meta) {
+    public static Rendered group(JsonNode g, EventMeta meta) {
         ObjectNode o = NODES.objectNode();
         o.put("id", text(g, "id"));
         o.put("directory_id", text(g, "directory_id"));
@@ -69,7 +74,7 @@ public final class ChangeLogValues {
         return finish(o, meta);
     }
 
-    public static String membership(String groupId, String userId, String directoryId, String organizationId,
+    public static Rendered membership(String groupId, String userId, String directoryId, String organizationId,
                                     EventMeta meta) {
         ObjectNode o = NODES.objectNode();
         o.put("group_id", groupId);
@@ -81,10 +86,10 @@ public final class ChangeLogValues {
 
     /** {@code {"group_id":"…","user_id":"…"}}: fixed field order and no spaces, so equal keys are equal bytes. */
     public static byte[] membershipKey(String groupId, String userId) {
-        ObjectNode o = NODES.objectNode();
-        o.put("group_id", groupId);
-        o.put("user_id", userId);
-        return write(o).getBytes(StandardCharsets.UTF_8);
+        // one per membership change: quoted as Jackson's generator quotes, without building a tree to write
+        JsonStringEncoder quote = JsonStringEncoder.getInstance();
+        return ("{\"group_id\":\"" + new String(quote.quoteAsString(groupId)) + "\",\"user_id\":\""
+                + new String(quote.quoteAsString(userId)) + "\"}").getBytes(StandardCharsets.UTF_8);
     }
 
     /**
@@ -157,10 +162,10 @@ public final class ChangeLogValues {
         return out;
     }
 
-    private static String finish(ObjectNode o, EventMeta meta) {
+    private static Rendered finish(ObjectNode o, EventMeta meta) {
         o.put("last_event_id", meta.eventId());
         o.put("last_event_at", meta.createdAt());
-        return write(o);
+        return new Rendered(write(o), ValueSummary.of(o));
     }
 
     private static String write(ObjectNode o) {

@@ -9,10 +9,12 @@ import dev.dsync.topology.state.EntityRecord;
 import dev.dsync.topology.state.EventKey;
 import dev.dsync.topology.state.MembershipRecord;
 import dev.dsync.topology.state.StateKeys;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.LongSupplier;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
@@ -44,6 +46,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 public final class DirectoryState {
 
     static final byte[] PRESENT = {1};
+    /** Directories remembered by {@link #recent}; a task rarely owns more. */
+    static final int MAX_RECENT = 4096;
     private static final StringSerializer KEYS = new StringSerializer();
 
     private final KeyValueStore<String, EntityRecord> directories;
@@ -57,6 +61,13 @@ public final class DirectoryState {
     private final LongSupplier wallClock;
     private final ChangeLog changeLog;
     private final TopologyMetrics metrics;
+    /**
+     * Per directory, its record and its purge horizon as last read or written here. Every event reads both and
+     * almost none changes them, so this saves two store reads per event. The purger, the only other writer, runs
+     * on this thread and calls {@link #forgetRecent} when it is done.
+     */
+    private final Map<String, Optional<EntityRecord>> recentDirectories = new HashMap<>();
+    private final Map<String, Optional<EventKey>> recentHorizons = new HashMap<>();
 
     DirectoryState(DirectoryStores stores, InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
                           TopologyMetrics metrics) {
@@ -76,7 +87,7 @@ public final class DirectoryState {
     /** Applies one event; false when it was stale and changed nothing. */
     public boolean apply(DsyncEvent event) {
         String dir = event.meta().directoryId();
-        EntityRecord directory = directories.get(dir);
+        EntityRecord directory = recent(recentDirectories, directories, dir);
         EventKey directoryBarrier = directory == null ? null : directory.barrier();
         if (!event.meta().key().isAfter(directoryBarrier)) {
             return false;
@@ -96,7 +107,7 @@ public final class DirectoryState {
         if (current != null) {
             return false;
         }
-        EventKey horizon = horizons.get(e.meta().directoryId());
+        EventKey horizon = recent(recentHorizons, horizons, e.meta().directoryId());
         if (horizon == null || e.meta().key().isAfter(horizon)) {
             return false;
         }
@@ -113,7 +124,7 @@ public final class DirectoryState {
             if (!e.version().isNewerThan(current == null ? null : current.version())) {
                 return false;
             }
-            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current));
+            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current), e.summary());
             return true;
         }
         // apply() let this through only because it is after the current barrier, so it raises it.
@@ -126,7 +137,7 @@ public final class DirectoryState {
         EntityRecord next = covered || e.version().isNewerThan(current == null ? null : current.version())
                 ? EntityRecord.tombstone(e.version(), barrier, now)
                 : current.withBarrier(barrier, now);
-        put(EntityKind.DIRECTORY, dir, dir, current, next);
+        put(EntityKind.DIRECTORY, dir, dir, current, next, null);
         expiry.put(StateKeys.expiry(now, EntityKind.DIRECTORY.tag, dir), PRESENT);
         return true;
     }
@@ -145,7 +156,7 @@ public final class DirectoryState {
             if (!newer) {
                 return false;
             }
-            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current));
+            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current), e.summary());
             return true;
         }
         EventKey barrier = current == null ? null : current.barrier();
@@ -157,7 +168,7 @@ public final class DirectoryState {
         EventKey nextBarrier = EventKey.max(barrier, e.meta().key());
         EntityRecord next = newer ? EntityRecord.tombstone(e.version(), nextBarrier, now)
                 : current.withBarrier(nextBarrier, now);
-        put(e.kind(), key, e.entityId(), current, next);
+        put(e.kind(), key, e.entityId(), current, next, null);
         expiry.put(StateKeys.expiry(now, e.kind().tag, key), PRESENT);
         if (raisesBarrier) {
             if (e.kind() == EntityKind.USER) {
@@ -198,8 +209,8 @@ public final class DirectoryState {
         if (current == null) {
             membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
         }
-        emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(e.groupId(), e.userId()),
-                MembershipRecord.rendered(current), MembershipRecord.rendered(next), false);
+        emitIfChanged(ChangeLog.Entity.membership(e.groupId(), e.userId()), MembershipRecord.rendered(current),
+                MembershipRecord.rendered(next), e.present() ? e.summary() : null, false);
         return true;
     }
 
@@ -222,7 +233,7 @@ public final class DirectoryState {
             EntityRecord r = row.value;
             if (!r.version().eventKey().isAfter(barrier)) {
                 store.delete(row.key);
-                emitIfChanged(ChangeLog.topicOf(kind), utf8(StateKeys.lastPart(row.key)), r.value(), null, true);
+                emitIfChanged(ChangeLog.Entity.of(kind, StateKeys.lastPart(row.key)), r.value(), null, null, true);
             } else if (r.barrier() != null && !r.barrier().isAfter(barrier)) {
                 // The directory's barrier now covers it; keeping the older one would only make stores differ
                 // between delivery orders.
@@ -254,26 +265,49 @@ public final class DirectoryState {
     private void removeMembership(String dir, String groupId, String userId, MembershipRecord current) {
         memberships.delete(StateKeys.membership(dir, groupId, userId));
         membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
-        emitIfChanged(ChangeLog.Topic.MEMBERSHIPS, ChangeLogValues.membershipKey(groupId, userId),
-                current.value(), null, true);
+        emitIfChanged(ChangeLog.Entity.membership(groupId, userId), current.value(), null, null, true);
     }
 
-    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next) {
+    /** @param summary what a provisioning record needs of {@code next}'s value when it is the event's, else null */
+    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next,
+                     ValueSummary summary) {
         KeyValueStore<String, EntityRecord> store = switch (kind) {
             case DIRECTORY -> directories;
             case USER -> users;
             case GROUP -> groups;
         };
         store.put(storeKey, next);
-        emitIfChanged(ChangeLog.topicOf(kind), utf8(id), EntityRecord.rendered(current), EntityRecord.rendered(next),
-                false);
+        if (kind == EntityKind.DIRECTORY) {
+            recentDirectories.put(storeKey, Optional.of(next));
+        }
+        emitIfChanged(ChangeLog.Entity.of(kind, id), EntityRecord.rendered(current), EntityRecord.rendered(next),
+                summary, false);
     }
 
-    private void emitIfChanged(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade) {
+    private void emitIfChanged(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
+                               boolean cascade) {
         if (!Objects.equals(before, after)) {
-            changeLog.emit(topic, key, before, after, cascade);
+            changeLog.emit(entity, before, after, afterSummary, cascade);
             metrics.increment(EMITTED);
         }
+    }
+
+    /** Forgets what {@link #recent} remembers: to be called after anything else wrote the stores. */
+    void forgetRecent() {
+        recentDirectories.clear();
+        recentHorizons.clear();
+    }
+
+    private static <V> V recent(Map<String, Optional<V>> recent, KeyValueStore<String, V> store, String key) {
+        Optional<V> known = recent.get(key);
+        if (known == null) {
+            if (recent.size() >= MAX_RECENT) {
+                recent.clear();
+            }
+            known = Optional.ofNullable(store.get(key));
+            recent.put(key, known);
+        }
+        return known.orElse(null);
     }
 
     /** Reads a prefix fully before anything is changed, so that no write can disturb the open iterator. */
@@ -283,9 +317,5 @@ public final class DirectoryState {
             it.forEachRemaining(rows::add);
         }
         return rows;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -140,11 +140,12 @@ public final class EventInterpreter {
             if (org == null) {
                 org = ChangeLogValues.text(user, "organization_id");
             }
-            String rendered = ChangeLogValues.membership(groupId, userId, dir, org, meta);
-            if (tooLarge(rendered)) {
+            ChangeLogValues.Rendered rendered = ChangeLogValues.membership(groupId, userId, dir, org, meta);
+            if (tooLarge(rendered.json())) {
                 return new Rejected("value_too_large");
             }
-            return new Accepted(new MembershipEvent(meta, groupId, userId, present, rendered));
+            return new Accepted(new MembershipEvent(meta, groupId, userId, present, rendered.json(),
+                    rendered.summary()));
         }
 
         String entityId = ChangeLogValues.text(data, "id");
@@ -158,15 +159,16 @@ public final class EventInterpreter {
                 .orElse(eventMicros);
         Version version = new Version(updatedMicros, eventMicros, event.id());
         boolean inactive = kind == EntityKind.USER && "inactive".equals(ChangeLogValues.userState(data));
-        String rendered = deleted ? null : switch (kind) {
+        ChangeLogValues.Rendered rendered = deleted ? null : switch (kind) {
             case DIRECTORY -> ChangeLogValues.directory(data, meta, stateOverride);
             case USER -> ChangeLogValues.user(data, meta);
             case GROUP -> ChangeLogValues.group(data, meta);
         };
-        if (tooLarge(rendered)) {
+        if (rendered != null && tooLarge(rendered.json())) {
             return new Rejected("value_too_large");
         }
-        return new Accepted(new EntityEvent(meta, kind, entityId, version, deleted, inactive, rendered));
+        return new Accepted(new EntityEvent(meta, kind, entityId, version, deleted, inactive,
+                rendered == null ? null : rendered.json(), rendered == null ? null : rendered.summary()));
     }
 
     /**

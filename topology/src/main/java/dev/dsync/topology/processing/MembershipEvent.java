@@ -5,6 +5,7 @@ package dev.dsync.topology.processing;
  *
  * @param value the rendered change-log value of the membership (rendered for removals too, but not emitted)
  */
-public record MembershipEvent(EventMeta meta, String groupId, String userId, boolean present, String value)
+public record MembershipEvent(EventMeta meta, String groupId, String userId, boolean present, String value,
+                              ValueSummary summary)
         implements DsyncEvent {
 }

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
 import java.io.IOException;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,9 +28,6 @@ import java.util.TreeSet;
  */
 public final class ProvisioningRecords {
 
-    /** Sync metadata: a change of these alone is nothing a consumer can see. */
-    static final Set<String> METADATA = Set.of("last_event_id", "last_event_at");
-
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final MessageDigest sha256;
@@ -46,23 +43,25 @@ public final class ProvisioningRecords {
     /**
      * The record's value, or null when the change is only in sync metadata.
      *
-     * @param source where the causing event came from ({@code webhook}, {@code events-api}, …); ignored for a
-     *               cascade, whose source is {@code cascade}
+     * @param afterSummary what is needed of {@code after} when the caller has it (the event's own rendering), or null
+     * @param source       where the causing event came from ({@code webhook}, {@code events-api}, …); ignored for a
+     *                     cascade, whose source is {@code cascade}
      */
-    public String render(ChangeLog.Topic topic, byte[] key, String before, String after, boolean cascade,
-                         EventMeta cause, String source, long appliedAtMs) {
-        Summary b;
-        Summary a;
+    public byte[] render(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
+                         boolean cascade, EventMeta cause, String source, long appliedAtMs) {
+        ValueSummary b;
+        ValueSummary a;
         List<String> changed;
         if (before != null && after != null) {
             JsonNode bt = parse(before);
             JsonNode at = parse(after);
             changed = changedFields(bt, at);
-            b = Summary.of(bt);
-            a = Summary.of(at);
+            b = stateOf(bt);
+            a = stateOf(at);
         } else {
-            // an appearance or a removal (every change of an initial sync): one top-level pass, no tree
-            Summary present = scan(before != null ? before : after);
+            // an appearance or a removal (every change of an initial sync): no tree
+            ValueSummary present = after != null && afterSummary != null ? afterSummary
+                    : scan(before != null ? before : after);
             changed = present.nonNullFields();
             b = before != null ? present : null;
             a = after != null ? present : null;
@@ -70,16 +69,17 @@ public final class ProvisioningRecords {
         if (changed.isEmpty()) {
             return null;
         }
-        StringWriter out = new StringWriter(256 + (before == null ? 0 : before.length())
+        ChangeLog.Topic topic = entity.topic();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + (before == null ? 0 : before.length())
                 + (after == null ? 0 : after.length()));
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("id", id(cause.eventId(), topic, key));
+            g.writeStringField("id", id(cause.eventId(), topic, entity.key()));
             g.writeStringField("type", type(topic, b, a));
             g.writeStringField("directory_id", cause.directoryId());
             g.writeStringField("organization_id", a != null ? a.organizationId() : b.organizationId());
             g.writeFieldName("entity");
-            writeEntity(g, topic, key);
+            writeEntity(g, entity);
             // the change-log values byte for byte, as the change-log topics carry them
             g.writeFieldName("before");
             if (before == null) {
@@ -109,18 +109,17 @@ public final class ProvisioningRecords {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString();
+        return out.toByteArray();
     }
 
-    /** What the type and the envelope need of a value: its state, its organization, its non-null fields. */
-    record Summary(String state, String organizationId, List<String> nonNullFields) {
-        static Summary of(JsonNode v) {
-            return new Summary(ChangeLogValues.text(v, "state"), ChangeLogValues.text(v, "organization_id"), List.of());
-        }
+    /** The state and organization of a present value (its fields are compared by {@link #changedFields}). */
+    private static ValueSummary stateOf(JsonNode v) {
+        return new ValueSummary(ChangeLogValues.text(v, "state"), ChangeLogValues.text(v, "organization_id"),
+                List.of());
     }
 
     /** One pass over the top level of a value (our own rendering), skipping nested objects and arrays. */
-    static Summary scan(String json) {
+    static ValueSummary scan(String json) {
         Set<String> fields = new TreeSet<>();
         String state = null;
         String org = null;
@@ -129,7 +128,7 @@ public final class ProvisioningRecords {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
-                if (t != JsonToken.VALUE_NULL && !METADATA.contains(name)) {
+                if (t != JsonToken.VALUE_NULL && !ValueSummary.METADATA.contains(name)) {
                     fields.add(name);
                 }
                 if (t == JsonToken.VALUE_STRING && name.equals("state")) {
@@ -143,10 +142,10 @@ public final class ProvisioningRecords {
             // the values are our own rendering; failing here is a bug, not bad input
             throw new IllegalStateException("unreadable change-log value", e);
         }
-        return new Summary(state, org, List.copyOf(fields));
+        return new ValueSummary(state, org, List.copyOf(fields));
     }
 
-    static String type(ChangeLog.Topic topic, Summary before, Summary after) {
+    static String type(ChangeLog.Topic topic, ValueSummary before, ValueSummary after) {
         return switch (topic) {
             case DIRECTORIES -> before == null ? "directory.activated"
                     : after == null ? "directory.deleted" : "directory.updated";
@@ -177,7 +176,7 @@ public final class ProvisioningRecords {
         fieldNames(before, names);
         fieldNames(after, names);
         for (String name : names) {
-            if (METADATA.contains(name)) {
+            if (ValueSummary.METADATA.contains(name)) {
                 continue;
             }
             JsonNode x = before.get(name);
@@ -203,20 +202,19 @@ public final class ProvisioningRecords {
         return List.copyOf(out);
     }
 
-    private static void writeEntity(JsonGenerator g, ChangeLog.Topic topic, byte[] key) throws IOException {
+    private static void writeEntity(JsonGenerator g, ChangeLog.Entity entity) throws IOException {
         g.writeStartObject();
-        if (topic == ChangeLog.Topic.MEMBERSHIPS) {
-            JsonNode k = parse(new String(key, StandardCharsets.UTF_8));
+        if (entity.topic() == ChangeLog.Topic.MEMBERSHIPS) {
             g.writeStringField("kind", "membership");
-            g.writeStringField("group_id", ChangeLogValues.text(k, "group_id"));
-            g.writeStringField("user_id", ChangeLogValues.text(k, "user_id"));
+            g.writeStringField("group_id", entity.id());
+            g.writeStringField("user_id", entity.userId());
         } else {
-            g.writeStringField("kind", switch (topic) {
+            g.writeStringField("kind", switch (entity.topic()) {
                 case DIRECTORIES -> "directory";
                 case USERS -> "user";
                 default -> "group";
             });
-            g.writeStringField("id", new String(key, StandardCharsets.UTF_8));
+            g.writeStringField("id", entity.id());
         }
         g.writeEndObject();
     }
