@@ -47,7 +47,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
                 "--unit runs the unit tier only (./mvnw -B test).",
                 "./dsync COMMAND --help shows a command's options and their defaults.",
                 "DSYNC_DATA_DIR (default .dsync) is where up keeps its data and secrets;",
-                "DSYNC_JAVA_OPTS (default -Xmx1g) are the JVM options of the ./dsync script."})
+                "DSYNC_JAVA_OPTS (default -Xms1g -Xmx1g -XX:G1HeapRegionSize=4m) are the JVM options of the ./dsync script."})
 public final class Dsync implements Callable<Integer> {
 
     @Mixin
