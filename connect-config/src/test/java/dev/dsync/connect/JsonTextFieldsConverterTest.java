@@ -186,4 +186,44 @@ class JsonTextFieldsConverterTest {
         assertThat(text).contains("\"ok\":1E+1000", "\"small\":1E-1000", "\"big\":\"1E+1001\"",
                 "\"tiny\":\"-1.5E-1001\"", "\"n\":\"1E+100000\"", "\"zero\":\"0E+5000\"");
     }
+
+    /** The one-parse path must give exactly what rendering the fields and handing the bytes to JsonConverter gives. */
+    @Test
+    void oneParseGivesWhatJsonConverterGivesTheRenderedValue() throws Exception {
+        long seed = System.nanoTime();
+        java.util.Random random = new java.util.Random(seed);
+        JsonTextFieldsConverter c = converter("custom_attributes,roles");
+        assertThat(c.parsesOnce()).isTrue();
+        JsonConverter plain = new JsonConverter();
+        plain.configure(Map.of("schemas.enable", "true", "schema.content", SCHEMA), false);
+        List<String> names = List.of("id", "roles", "custom_attributes", "created_at", "other");
+        for (int i = 0; i < 5_000; i++) {
+            com.fasterxml.jackson.databind.node.ObjectNode value = MAPPER.createObjectNode();
+            for (String name : names) {
+                switch (random.nextInt(8)) {
+                    case 0 -> { } // absent
+                    case 1 -> value.putNull(name);
+                    case 2 -> value.put(name, "text " + random.nextInt(9));
+                    case 3 -> value.put(name, "nul \u0000 inside");
+                    case 4 -> value.put(name, new java.math.BigDecimal(random.nextBoolean() ? "1e1001" : "2.50"));
+                    case 5 -> value.put(name, random.nextBoolean());
+                    case 6 -> value.putObject(name).put("k\u0000", "v").putArray("a").add(1);
+                    default -> value.putArray(name).add("admin").add("x\u0000");
+                }
+            }
+            byte[] bytes = MAPPER.writeValueAsBytes(value);
+            Object expected = outcome(() -> plain.toConnectData("dsync.users", c.renderJsonTextFields(bytes)));
+            Object actual = outcome(() -> c.toConnectData("dsync.users", bytes));
+            assertThat(actual).as("seed %d, value %s", seed, value).isEqualTo(expected);
+        }
+    }
+
+    private static Object outcome(java.util.function.Supplier<SchemaAndValue> convert) {
+        try {
+            SchemaAndValue sv = convert.get();
+            return List.of(sv.schema(), sv.value());
+        } catch (DataException e) {
+            return "DataException";
+        }
+    }
 }

@@ -31,6 +31,9 @@ public final class ProvisioningRecords {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final MessageDigest sha256;
+    /** The last {@code applied_at} rendered, and its time: the records of one burst share a handful of them. */
+    private long appliedAtMs = Long.MIN_VALUE;
+    private String appliedAt;
 
     public ProvisioningRecords() {
         try {
@@ -104,12 +107,20 @@ public final class ProvisioningRecords {
             g.writeStringField("source", cascade ? "cascade" : source);
             g.writeEndObject();
             g.writeStringField("occurred_at", cause.createdAt());
-            g.writeStringField("applied_at", EventTimes.format(Instant.ofEpochMilli(appliedAtMs)));
+            g.writeStringField("applied_at", appliedAt(appliedAtMs));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    private String appliedAt(long ms) {
+        if (ms != appliedAtMs) {
+            appliedAt = EventTimes.format(Instant.ofEpochMilli(ms));
+            appliedAtMs = ms;
+        }
+        return appliedAt;
     }
 
     /** The state and organization of a present value (its fields are compared by {@link #changedFields}). */
