@@ -89,6 +89,9 @@ public final class ConnectWorker implements AutoCloseable {
         // a worker that died without leaving its consumer groups blocks its partitions until its session expires
         p.put("consumer.session.timeout.ms", "10000");
         p.put("consumer.heartbeat.interval.ms", "3000");
+        // The change-logs are written in transactions: the mirror must hold only what the topology committed, never
+        // a record of a transaction it aborted (a crash, a fenced producer) that the retry then writes again.
+        p.put("consumer.isolation.level", "read_committed");
         p.putAll(overrides);
         return p;
     }

@@ -32,7 +32,8 @@ class EmbeddedSettingsTest {
         assertThat(p).containsEntry("listeners", "http://127.0.0.1:8083")
                 .containsEntry("plugin.discovery", "service_load")
                 .containsEntry("offset.storage.file.filename", "/tmp/x/connect/connect.offsets")
-                .containsEntry("config.providers", "env");
+                .containsEntry("config.providers", "env")
+                .containsEntry("consumer.isolation.level", "read_committed");
         assertThat(ConnectWorker.dsyncConnectorNames()).containsExactly("dsync-directories-sink", "dsync-users-sink",
                 "dsync-groups-sink", "dsync-group-memberships-sink");
     }

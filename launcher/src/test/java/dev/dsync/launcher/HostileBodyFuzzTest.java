@@ -277,10 +277,14 @@ class HostileBodyFuzzTest {
                 }
             });
             assertThat(byReason).as("dead letters by reason (counters)").isEqualTo(expectedDeadLetters);
-            List<ConsumerRecord<byte[], byte[]>> letters = traffic.readAll(Topics.DEAD_LETTERS);
-            Map<String, Long> letterReasons = letters.stream().collect(Collectors.groupingBy(
-                    r -> header(r, ParseEventProcessor.REASON_HEADER), TreeMap::new, Collectors.counting()));
-            assertThat(letterReasons).as("dead letters by reason (topic)").isEqualTo(expectedDeadLetters);
+            // the counters move as records are processed; the topic shows them once their transaction commits
+            Awaitility.await("dead letters committed").atMost(CONVERGENCE).pollInterval(Duration.ofMillis(250))
+                    .untilAsserted(() -> {
+                        Map<String, Long> letterReasons = traffic.readAll(Topics.DEAD_LETTERS).stream()
+                                .collect(Collectors.groupingBy(r -> header(r, ParseEventProcessor.REASON_HEADER),
+                                        TreeMap::new, Collectors.counting()));
+                        assertThat(letterReasons).as("dead letters by reason (topic)").isEqualTo(expectedDeadLetters);
+                    });
 
             // (3) The well-formed directories, exactly, in the query API and PostgreSQL.
             long convergeStart = System.nanoTime();

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -313,8 +314,8 @@ class PoisonInputTest {
         assertThat(counter(after, "events_applied") - counter(before, "events_applied")).isEqualTo(1 + directories.size());
         assertThat(counter(after, "events_dead_lettered") - counter(before, "events_dead_lettered")).isZero();
         // the change-log record carries the receive time, not the future event time
-        List<ConsumerRecord<byte[], byte[]>> records = traffic.readAll(Topics.USERS).stream()
-                .filter(r -> userId.equals(new String(r.key(), StandardCharsets.UTF_8))).toList();
+        List<ConsumerRecord<byte[], byte[]>> records = committed(Topics.USERS,
+                r -> userId.equals(new String(r.key(), StandardCharsets.UTF_8)));
         assertThat(records).hasSize(1);
         assertThat(records.get(0).timestamp()).isBetween(sentAt - 5_000, System.currentTimeMillis());
         System.out.printf("PoisonInputTest: %s ahead applied; change-log record timestamp %s, event time %s%n", ahead,
@@ -334,8 +335,8 @@ class PoisonInputTest {
         assertThat(deadLetters(after, reason) - deadLetters(before, reason)).isEqualTo(1);
         assertThat(counter(after, "events_applied") - counter(before, "events_applied")).isEqualTo(directories.size());
         assertThat(counter(after, "events_received") - counter(before, "events_received")).isEqualTo(1 + directories.size());
-        List<ConsumerRecord<byte[], byte[]>> letters = traffic.readAll(Topics.DEAD_LETTERS).stream()
-                .filter(r -> eventId.equals(header(r, "workos-event-id"))).toList();
+        List<ConsumerRecord<byte[], byte[]>> letters = committed(Topics.DEAD_LETTERS,
+                r -> eventId.equals(header(r, "workos-event-id")));
         assertThat(letters).hasSize(1);
         ConsumerRecord<byte[], byte[]> letter = letters.get(0);
         assertThat(header(letter, ParseEventProcessor.REASON_HEADER)).isEqualTo(reason);
@@ -349,6 +350,21 @@ class PoisonInputTest {
     }
 
     /** One new user per directory (so every partition gets traffic), then everything so far in both outputs. */
+    /**
+     * The records of {@code topic} that match, once there are any: the query API and the counters see a change as
+     * soon as it is processed, {@code read_committed} readers only when its transaction commits (at most
+     * {@code DSYNC_COMMIT_INTERVAL} later).
+     */
+    private List<ConsumerRecord<byte[], byte[]>> committed(String topic,
+                                                           java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> match) {
+        List<List<ConsumerRecord<byte[], byte[]>>> found = new ArrayList<>(List.of(List.of()));
+        Awaitility.await(topic + " committed").atMost(CONVERGENCE).pollInterval(Duration.ofMillis(250)).until(() -> {
+            found.set(0, traffic.readAll(topic).stream().filter(match).toList());
+            return !found.get(0).isEmpty();
+        });
+        return found.get(0);
+    }
+
     private void ordinaryRoundConverges() throws Exception {
         int r = round++;
         for (String d : directories) {

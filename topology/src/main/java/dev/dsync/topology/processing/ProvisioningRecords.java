@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
 import java.io.IOException;
-import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -73,7 +73,10 @@ public final class ProvisioningRecords {
             return null;
         }
         ChangeLog.Topic topic = entity.topic();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256 + (before == null ? 0 : before.length())
+        // Written as text and then encoded, not by Jackson's UTF-8 generator: that one refuses a lone surrogate,
+        // which a JSON escape in an accepted event can put in a value; the encoder replaces it, as on the
+        // change-log topics.
+        StringWriter out = new StringWriter(256 + (before == null ? 0 : before.length())
                 + (after == null ? 0 : after.length()));
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
@@ -112,7 +115,7 @@ public final class ProvisioningRecords {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     private String appliedAt(long ms) {
