@@ -171,13 +171,8 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
         if (stringStruct == null || value == null) {
             return null;
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(value);
-        } catch (IOException e) {
-            throw new DataException("Converting byte[] to Kafka Connect data failed due to serialization error: ", e);
-        }
-        if (!(root instanceof ObjectNode object)) {
+        ObjectNode object = parseObject(value);
+        if (object == null) {
             return null;
         }
         ObjectNode rewritten = rewrite(object, containsNulEscape(value));
@@ -197,13 +192,8 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
         if (fields.isEmpty() && !mayHoldNul) {
             return value;
         }
-        JsonNode root;
-        try {
-            root = MAPPER.readTree(value);
-        } catch (IOException e) {
-            throw new DataException("Converting byte[] to Kafka Connect data failed due to serialization error: ", e);
-        }
-        if (!(root instanceof ObjectNode object)) {
+        ObjectNode object = parseObject(value);
+        if (object == null) {
             return value;
         }
         ObjectNode rewritten = rewrite(object, mayHoldNul);
@@ -214,6 +204,15 @@ public class JsonTextFieldsConverter implements Converter, Versioned {
             return MAPPER.writeValueAsBytes(rewritten);
         } catch (JsonProcessingException e) {
             throw new DataException("cannot serialise the rewritten value", e);
+        }
+    }
+
+    /** The value's JSON object; null when it is JSON but not an object. */
+    private static ObjectNode parseObject(byte[] value) {
+        try {
+            return MAPPER.readTree(value) instanceof ObjectNode object ? object : null;
+        } catch (IOException e) {
+            throw new DataException("Converting byte[] to Kafka Connect data failed due to serialization error: ", e);
         }
     }
 
