@@ -21,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -357,12 +356,8 @@ class PoisonInputTest {
      */
     private List<ConsumerRecord<byte[], byte[]>> committed(String topic,
                                                            java.util.function.Predicate<ConsumerRecord<byte[], byte[]>> match) {
-        List<List<ConsumerRecord<byte[], byte[]>>> found = new ArrayList<>(List.of(List.of()));
-        Awaitility.await(topic + " committed").atMost(CONVERGENCE).pollInterval(Duration.ofMillis(250)).until(() -> {
-            found.set(0, traffic.readAll(topic).stream().filter(match).toList());
-            return !found.get(0).isEmpty();
-        });
-        return found.get(0);
+        return Awaitility.await(topic + " committed").atMost(CONVERGENCE).pollInterval(Duration.ofMillis(250))
+                .until(() -> traffic.readAll(topic).stream().filter(match).toList(), found -> !found.isEmpty());
     }
 
     private void ordinaryRoundConverges() throws Exception {

@@ -119,10 +119,11 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
 
     private void emit(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
                       boolean cascade) {
-        context.forward(new Record<>(entity.key(), after == null ? null : after.getBytes(StandardCharsets.UTF_8),
+        byte[] key = entity.key();
+        context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
                 inputTimestamp), sinks.get(entity.topic()));
         if (provisioningSink != null) {
-            byte[] value = provisioning.render(entity, before, after, afterSummary, cascade, cause.meta(),
+            byte[] value = provisioning.render(entity, key, before, after, afterSummary, cascade, cause.meta(),
                     causeSource, context.currentSystemTimeMs());
             if (value != null) {
                 context.forward(new Record<>(cause.meta().directoryId().getBytes(StandardCharsets.UTF_8), value,

@@ -124,7 +124,8 @@ public final class DirectoryState {
             if (!e.version().isNewerThan(current == null ? null : current.version())) {
                 return false;
             }
-            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current), e.summary());
+            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current),
+                    e.summary());
             return true;
         }
         // apply() let this through only because it is after the current barrier, so it raises it.
@@ -156,7 +157,8 @@ public final class DirectoryState {
             if (!newer) {
                 return false;
             }
-            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current), e.summary());
+            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current),
+                    e.summary());
             return true;
         }
         EventKey barrier = current == null ? null : current.barrier();

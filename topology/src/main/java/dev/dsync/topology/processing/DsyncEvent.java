@@ -4,10 +4,4 @@ package dev.dsync.topology.processing;
 public sealed interface DsyncEvent permits EntityEvent, MembershipEvent {
 
     EventMeta meta();
-
-    /** The rendered change-log value; null for a deletion. */
-    String value();
-
-    /** What a provisioning record needs of {@link #value()}; null when it is. */
-    ValueSummary summary();
 }

@@ -1,9 +1,7 @@
 package dev.dsync.topology.processing;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
@@ -46,11 +44,12 @@ public final class ProvisioningRecords {
     /**
      * The record's value, or null when the change is only in sync metadata.
      *
+     * @param key          the change-log key of {@code entity}, which the record's id is derived from
      * @param afterSummary what is needed of {@code after} when the caller has it (the event's own rendering), or null
      * @param source       where the causing event came from ({@code webhook}, {@code events-api}, …); ignored for a
      *                     cascade, whose source is {@code cascade}
      */
-    public byte[] render(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
+    public byte[] render(ChangeLog.Entity entity, byte[] key, String before, String after, ValueSummary afterSummary,
                          boolean cascade, EventMeta cause, String source, long appliedAtMs) {
         ValueSummary b;
         ValueSummary a;
@@ -59,12 +58,12 @@ public final class ProvisioningRecords {
             JsonNode bt = parse(before);
             JsonNode at = parse(after);
             changed = changedFields(bt, at);
-            b = stateOf(bt);
-            a = stateOf(at);
+            b = ValueSummary.of(bt);
+            a = ValueSummary.of(at);
         } else {
-            // an appearance or a removal (every change of an initial sync): no tree
+            // an appearance (every change of an initial sync) comes with its summary; a removal reads its value
             ValueSummary present = after != null && afterSummary != null ? afterSummary
-                    : scan(before != null ? before : after);
+                    : ValueSummary.of(parse(before != null ? before : after));
             changed = present.nonNullFields();
             b = before != null ? present : null;
             a = after != null ? present : null;
@@ -80,7 +79,7 @@ public final class ProvisioningRecords {
                 + (after == null ? 0 : after.length()));
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("id", id(cause.eventId(), topic, entity.key()));
+            g.writeStringField("id", id(cause.eventId(), topic, key));
             g.writeStringField("type", type(topic, b, a));
             g.writeStringField("directory_id", cause.directoryId());
             g.writeStringField("organization_id", a != null ? a.organizationId() : b.organizationId());
@@ -126,39 +125,6 @@ public final class ProvisioningRecords {
         return appliedAt;
     }
 
-    /** The state and organization of a present value (its fields are compared by {@link #changedFields}). */
-    private static ValueSummary stateOf(JsonNode v) {
-        return new ValueSummary(ChangeLogValues.text(v, "state"), ChangeLogValues.text(v, "organization_id"),
-                List.of());
-    }
-
-    /** One pass over the top level of a value (our own rendering), skipping nested objects and arrays. */
-    static ValueSummary scan(String json) {
-        Set<String> fields = new TreeSet<>();
-        String state = null;
-        String org = null;
-        try (JsonParser p = EventParser.MAPPER.getFactory().createParser(json)) {
-            p.nextToken();
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String name = p.currentName();
-                JsonToken t = p.nextToken();
-                if (t != JsonToken.VALUE_NULL && !ValueSummary.METADATA.contains(name)) {
-                    fields.add(name);
-                }
-                if (t == JsonToken.VALUE_STRING && name.equals("state")) {
-                    state = p.getText();
-                } else if (t == JsonToken.VALUE_STRING && name.equals("organization_id")) {
-                    org = p.getText();
-                }
-                p.skipChildren();
-            }
-        } catch (IOException e) {
-            // the values are our own rendering; failing here is a bug, not bad input
-            throw new IllegalStateException("unreadable change-log value", e);
-        }
-        return new ValueSummary(state, org, List.copyOf(fields));
-    }
-
     static String type(ChangeLog.Topic topic, ValueSummary before, ValueSummary after) {
         return switch (topic) {
             case DIRECTORIES -> before == null ? "directory.activated"
@@ -182,7 +148,7 @@ public final class ProvisioningRecords {
     /**
      * Sorted top-level fields in which two present values differ, custom attributes by key, sync metadata left out.
      * Roles and domains need no set comparison: {@link ChangeLogValues} renders them sorted and without repeats.
-     * (Appearances and removals are summarised by {@link #scan}.)
+     * (Appearances and removals are summarised by {@link ValueSummary}.)
      */
     static List<String> changedFields(JsonNode before, JsonNode after) {
         Set<String> out = new TreeSet<>();

@@ -14,8 +14,9 @@ class ProvisioningRecordsTest {
         EventMeta meta = new EventMeta("event_1", "dsync.user.created", "directory_1", new EventKey(1, "event_1"),
                 "2026-01-01T00:00:00.000Z");
         String after = "{\"id\":\"user_\uD800x\",\"first_name\":\"\uDC00\",\"state\":\"active\"}";
-        byte[] record = new ProvisioningRecords().render(new ChangeLog.Entity(ChangeLog.Topic.USERS, "user_\uD800x",
-                null), null, after, null, false, meta, "webhook", 0);
+        ChangeLog.Entity user = new ChangeLog.Entity(ChangeLog.Topic.USERS, "user_\uD800x", null);
+        byte[] record = new ProvisioningRecords().render(user, user.key(), null, after, null, false, meta, "webhook",
+                0);
         String text = new String(record, StandardCharsets.UTF_8);
         assertThat(text).contains("\"type\":\"user.provisioned\"")
                 .contains(new String(after.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));

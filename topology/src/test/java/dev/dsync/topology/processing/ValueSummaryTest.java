@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The summary taken while rendering must be what reading the rendered value back gives. */
+/**
+ * The summary taken from the tree while rendering must be the summary of the rendered value as a consumer reads it
+ * back (a removal is summarised that way): nothing the writer drops or changes may make them differ.
+ */
 class ValueSummaryTest {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -18,7 +21,7 @@ class ValueSummaryTest {
             "updated_at");
 
     @Test
-    void summaryWhileRenderingIsTheSummaryOfTheRenderedValue() {
+    void summaryWhileRenderingIsTheSummaryOfTheRenderedValue() throws Exception {
         long seed = System.nanoTime();
         Random random = new Random(seed);
         EventMeta meta = new EventMeta("event_1", "dsync.user.created", "directory_1", new EventKey(1, "event_1"),
@@ -44,15 +47,19 @@ class ValueSummaryTest {
             }
             ChangeLogValues.Rendered rendered = ChangeLogValues.user(user, meta);
             assertThat(rendered.summary()).as("seed %d, data %s", seed, user)
-                    .isEqualTo(ProvisioningRecords.scan(rendered.json()));
+                    .isEqualTo(readBack(rendered.json()));
             ChangeLogValues.Rendered group = ChangeLogValues.group(user, meta);
             assertThat(group.summary()).as("seed %d, data %s", seed, user)
-                    .isEqualTo(ProvisioningRecords.scan(group.json()));
+                    .isEqualTo(readBack(group.json()));
             ChangeLogValues.Rendered directory = ChangeLogValues.directory(user, meta,
                     random.nextBoolean() ? "inactive" : null);
             assertThat(directory.summary()).as("seed %d, data %s", seed, user)
-                    .isEqualTo(ProvisioningRecords.scan(directory.json()));
+                    .isEqualTo(readBack(directory.json()));
         }
+    }
+
+    private static ValueSummary readBack(String json) throws Exception {
+        return ValueSummary.of(dev.dsync.events.EventParser.MAPPER.readTree(json));
     }
 
     private static String pick(Random random, String... options) {
