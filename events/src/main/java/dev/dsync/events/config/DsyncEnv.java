@@ -212,7 +212,7 @@ public final class DsyncEnv {
 
     public static final Setting<String> JAVA_OPTS = Setting.of("DSYNC_JAVA_OPTS", Parser.string(), "-Xms1g -Xmx1g -XX:G1HeapRegionSize=4m",
             "`-Xms1g -Xmx1g -XX:G1HeapRegionSize=4m`", "`./dsync`",
-            "JVM options for `up`, `simulate`, `reconcile`, `bench`. The 4 MiB G1 regions keep Kafka's network buffers (up to 1 MiB) from being humongous objects, each of which started a concurrent collection and its pauses (README, Benchmarks).");
+            "JVM options for `up`, `simulate`, `reconcile`, `bench`. The 4 MiB G1 regions keep Kafka's network buffers (fetch responses and produce requests of 512 KiB and more) from being humongous objects, each of which started a concurrent collection and its pauses (README, Benchmarks).");
 
     /** Every declaration, in README's order. */
     public static final List<Declaration> ALL = List.of(WEBHOOK_SECRET, WORKOS_API_KEY, WORKOS_API_URL, EVENTS_API, RECONCILE_INTERVAL, EVENTS_POLL_INTERVAL, WORKOS_MAX_RPS, EVENTS_START_AT, WORKOS_CURSOR_TOPIC, KAFKA_BOOTSTRAP_SERVERS, GATEWAY_PORT, GATEWAY_HOST, GATEWAY_MAX_BODY_BYTES, GATEWAY_TOLERANCE_SECONDS, GATEWAY_ACK_TIMEOUT_MS, GATEWAY_MAX_IN_FLIGHT, GATEWAY_RETRY_AFTER_SECONDS, EVENTS_TOPIC, OTHER_EVENTS_TOPIC, TOPIC_PARTITIONS, TOPIC_REPLICATION_FACTOR, INACTIVE_USERS, PROVISIONING, PROVISIONING_RETENTION, TOMBSTONE_RETENTION, TOMBSTONE_PURGE_INTERVAL, APPLICATION_ID, STATE_DIR, PROCESSING_GUARANTEE, COMMIT_INTERVAL, NUM_STANDBY_REPLICAS, STREAMS, APPLICATION_SERVER, QUERY_HOST, QUERY_PORT, QUERY_TOKEN, QUERY_AUTH, QUERY_MAX_STALE_LAG, QUERY_FORWARD_TIMEOUT, JDBC_URL, JDBC_USER, JDBC_PASSWORD, PG_PORT, CONNECT_PORT, CONNECT_URL, KAFKA_PORT, DATA_DIR, JAVA_OPTS);
