@@ -33,6 +33,7 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
     private final String next;
     private final String deadLetters;
     private final TopologyMetrics metrics;
+    private final IdleCommit idleCommit = new IdleCommit();
     private ProcessorContext<Object, Object> context;
 
     public ParseEventProcessor(String next, String deadLetters, TopologyMetrics metrics) {
@@ -44,11 +45,13 @@ public final class ParseEventProcessor implements Processor<byte[], byte[], Obje
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
+        idleCommit.schedule(context);
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         metrics.increment(RECEIVED);
+        idleCommit.recordSeen();
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         EventInterpreter.Result result = EventInterpreter.interpret(key, record.value());
         switch (result) {
