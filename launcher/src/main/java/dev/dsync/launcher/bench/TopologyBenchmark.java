@@ -98,10 +98,15 @@ public final class TopologyBenchmark {
             double topoTotal = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
             double passCpu = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
             double topoCpu = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
+            double passThread = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.streamThreadMicros(events))
+                    .toArray());
+            double topoThread = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.streamThreadMicros(events))
+                    .toArray());
             System.out.printf("%nmedian pass-through: %.0f events/s, %.3f CPU-s per 1,000 events (this JVM: app and "
-                    + "broker)%n", passRate, passCpu);
-            System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, %.1f s from start() "
-                    + "to the last change-log record committed%n", topoRate, topoCpu, topoTotal);
+                    + "broker), stream thread %.1f µs per event%n", passRate, passCpu, passThread);
+            System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, stream thread %.1f µs "
+                    + "per event, %.1f s from start() to the last change-log record committed%n", topoRate, topoCpu,
+                    topoThread, topoTotal);
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
             double npRate = LatencyRecorder.median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
@@ -116,8 +121,11 @@ public final class TopologyBenchmark {
         return exitCode;
     }
 
-    /** {@code cpuNanos}: CPU time of this whole JVM (the app and the broker) while the app ran. */
-    record Result(long runningMs, long totalMs, long cpuNanos) {
+    /**
+     * {@code cpuNanos}: CPU time of this whole JVM (the app and the broker) while the app ran;
+     * {@code streamThreadNanos}: of that, the app's stream threads', where the per-event work is done.
+     */
+    record Result(long runningMs, long totalMs, long cpuNanos, long streamThreadNanos) {
         double rate(long events) {
             return events / (runningMs / 1000.0);
         }
@@ -127,9 +135,13 @@ public final class TopologyBenchmark {
         }
 
         String format(long events) {
-            return String.format("%.0f events/s, %.3f CPU-s per 1,000 events (%.1f s after RUNNING, %.1f s after "
-                            + "start())", rate(events), cpuSecondsPer1000(events),
-                    runningMs / 1000.0, totalMs / 1000.0);
+            return String.format("%.0f events/s, %.3f CPU-s per 1,000 events, stream thread %.1f µs per event "
+                            + "(%.1f s after RUNNING, %.1f s after start())", rate(events), cpuSecondsPer1000(events),
+                    streamThreadMicros(events), runningMs / 1000.0, totalMs / 1000.0);
+        }
+
+        double streamThreadMicros(long events) {
+            return streamThreadNanos / 1e3 / events;
         }
     }
 
@@ -205,7 +217,7 @@ public final class TopologyBenchmark {
             });
             streams.start();
             try {
-                return measure(start, running, counter, expected);
+                return measure(start, running, counter, expected, appId);
             } finally {
                 streams.close(Duration.ofSeconds(30));
             }
@@ -227,7 +239,7 @@ public final class TopologyBenchmark {
             topology.awaitRunning(Duration.ofSeconds(60));
             running.countDown();
             try {
-                return measure(start, running, counter, expected);
+                return measure(start, running, counter, expected, appId);
             } finally {
                 System.out.println("    metrics: " + topology.metrics());
                 topology.close();
@@ -235,16 +247,27 @@ public final class TopologyBenchmark {
         }
     }
 
-    private static Result measure(long start, CountDownLatch running, CommittedCounter counter, long expected)
-            throws Exception {
+    private static Result measure(long start, CountDownLatch running, CommittedCounter counter, long expected,
+                                  String appId) throws Exception {
         if (!running.await(60, TimeUnit.SECONDS)) {
             throw new IllegalStateException("not RUNNING after 60 s");
         }
         long runningAt = System.nanoTime();
         long cpuAtRunning = processCpuNanos();
+        long streamThreadAtRunning = streamThreadCpuNanos(appId);
         counter.awaitCount(expected, Duration.ofMinutes(10));
         long end = System.nanoTime();
-        return new Result((end - runningAt) / 1_000_000, (end - start) / 1_000_000, processCpuNanos() - cpuAtRunning);
+        return new Result((end - runningAt) / 1_000_000, (end - start) / 1_000_000, processCpuNanos() - cpuAtRunning,
+                streamThreadCpuNanos(appId) - streamThreadAtRunning);
+    }
+
+    /** CPU time so far of the stream threads of the app {@code appId} (Streams names them after it). */
+    private static long streamThreadCpuNanos(String appId) {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(appId + "-") && t.getName().contains("-StreamThread-"))
+                .mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.threadId())))
+                .sum();
     }
 
     private static long processCpuNanos() {

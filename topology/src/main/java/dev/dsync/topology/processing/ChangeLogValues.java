@@ -1,15 +1,19 @@
 package dev.dsync.topology.processing;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.dsync.events.EventParser;
+import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * Renders change-log keys and values exactly as docs/change-log-format.md specifies: flat objects, WorkOS field
@@ -20,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 public final class ChangeLogValues {
 
     private static final ObjectMapper MAPPER = EventParser.MAPPER;
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private ChangeLogValues() {
     }
@@ -30,58 +33,58 @@ public final class ChangeLogValues {
     }
 
     public static Rendered directory(JsonNode d, EventMeta meta, String stateOverride) {
-        ObjectNode o = NODES.objectNode();
-        o.put("id", text(d, "id"));
-        o.put("organization_id", text(d, "organization_id"));
-        o.put("type", text(d, "type"));
-        o.put("state", stateOverride != null ? stateOverride : text(d, "state"));
-        o.put("name", text(d, "name"));
-        o.set("domains", domains(d.get("domains")));
-        o.put("created_at", time(d, "created_at"));
-        o.put("updated_at", time(d, "updated_at"));
-        return finish(o, meta);
+        return new ValueWriter()
+                .string("id", text(d, "id"))
+                .string("organization_id", text(d, "organization_id"))
+                .string("type", text(d, "type"))
+                .string("state", stateOverride != null ? stateOverride : text(d, "state"))
+                .string("name", text(d, "name"))
+                .strings("domains", domains(d.get("domains")))
+                .string("created_at", time(d, "created_at"))
+                .string("updated_at", time(d, "updated_at"))
+                .finish(meta);
     }
 
     public static Rendered user(JsonNode u, EventMeta meta) {
-        ObjectNode o = NODES.objectNode();
-        o.put("id", text(u, "id"));
-        o.put("directory_id", text(u, "directory_id"));
-        o.put("organization_id", text(u, "organization_id"));
-        o.put("idp_id", text(u, "idp_id"));
-        o.put("email", text(u, "email"));
-        o.put("first_name", text(u, "first_name"));
-        o.put("last_name", text(u, "last_name"));
-        o.put("name", text(u, "name"));
-        o.put("state", userState(u));
-        o.put("role", slug(u.get("role")));
-        o.set("roles", roles(u.get("roles")));
         JsonNode custom = u.get("custom_attributes");
-        o.set("custom_attributes", custom != null && custom.isObject() ? custom.deepCopy() : NODES.nullNode());
-        o.put("created_at", time(u, "created_at"));
-        o.put("updated_at", time(u, "updated_at"));
-        return finish(o, meta);
+        return new ValueWriter()
+                .string("id", text(u, "id"))
+                .string("directory_id", text(u, "directory_id"))
+                .string("organization_id", text(u, "organization_id"))
+                .string("idp_id", text(u, "idp_id"))
+                .string("email", text(u, "email"))
+                .string("first_name", text(u, "first_name"))
+                .string("last_name", text(u, "last_name"))
+                .string("name", text(u, "name"))
+                .string("state", userState(u))
+                .string("role", slug(u.get("role")))
+                .strings("roles", roles(u.get("roles")))
+                .tree("custom_attributes", custom != null && custom.isObject() ? custom : null)
+                .string("created_at", time(u, "created_at"))
+                .string("updated_at", time(u, "updated_at"))
+                .finish(meta);
     }
 
     public static Rendered group(JsonNode g, EventMeta meta) {
-        ObjectNode o = NODES.objectNode();
-        o.put("id", text(g, "id"));
-        o.put("directory_id", text(g, "directory_id"));
-        o.put("organization_id", text(g, "organization_id"));
-        o.put("idp_id", text(g, "idp_id"));
-        o.put("name", text(g, "name"));
-        o.put("created_at", time(g, "created_at"));
-        o.put("updated_at", time(g, "updated_at"));
-        return finish(o, meta);
+        return new ValueWriter()
+                .string("id", text(g, "id"))
+                .string("directory_id", text(g, "directory_id"))
+                .string("organization_id", text(g, "organization_id"))
+                .string("idp_id", text(g, "idp_id"))
+                .string("name", text(g, "name"))
+                .string("created_at", time(g, "created_at"))
+                .string("updated_at", time(g, "updated_at"))
+                .finish(meta);
     }
 
     public static Rendered membership(String groupId, String userId, String directoryId, String organizationId,
                                     EventMeta meta) {
-        ObjectNode o = NODES.objectNode();
-        o.put("group_id", groupId);
-        o.put("user_id", userId);
-        o.put("directory_id", directoryId);
-        o.put("organization_id", organizationId);
-        return finish(o, meta);
+        return new ValueWriter()
+                .string("group_id", groupId)
+                .string("user_id", userId)
+                .string("directory_id", directoryId)
+                .string("organization_id", organizationId)
+                .finish(meta);
     }
 
     /** {@code {"group_id":"…","user_id":"…"}}: fixed field order and no spaces, so equal keys are equal bytes. */
@@ -124,55 +127,128 @@ public final class ChangeLogValues {
         return text(role, "slug");
     }
 
-    private static JsonNode roles(JsonNode roles) {
+    private static SortedSet<String> roles(JsonNode roles) {
         if (roles == null || !roles.isArray()) {
-            return NODES.nullNode();
+            return null;
         }
-        java.util.TreeSet<String> slugs = new java.util.TreeSet<>();
+        TreeSet<String> slugs = new TreeSet<>();
         for (JsonNode role : roles) {
             String slug = slug(role);
             if (slug != null) {
                 slugs.add(slug);
             }
         }
-        return sorted(slugs);
+        return slugs;
     }
 
-    private static JsonNode domains(JsonNode domains) {
+    private static SortedSet<String> domains(JsonNode domains) {
         if (domains == null || !domains.isArray()) {
-            return NODES.nullNode();
+            return null;
         }
-        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        TreeSet<String> names = new TreeSet<>();
         for (JsonNode d : domains) {
             String domain = d.isTextual() ? d.asText() : text(d, "domain");
             if (domain != null) {
                 names.add(domain);
             }
         }
-        return sorted(names);
+        return names;
     }
 
     /**
-     * Roles and domains are sets: rendered sorted and without repeats, so an event that only reorders them changes
-     * no value, and a value changes exactly when a consumer can see a difference.
+     * Writes one flat value field by field, in the contract's order, and notes on the way what a provisioning
+     * record needs of it (so an appearance, every change of an initial sync, is described without reading it back).
+     * Roles and domains are sets: written sorted and without repeats, so an event that only reorders them changes no
+     * value, and a value changes exactly when a consumer can see a difference.
      */
-    private static ArrayNode sorted(java.util.SortedSet<String> items) {
-        ArrayNode out = NODES.arrayNode();
-        items.forEach(out::add);
-        return out;
-    }
+    private static final class ValueWriter {
+        private final StringWriter text = new StringWriter(512);
+        private final JsonGenerator g;
+        private final List<String> nonNullFields = new ArrayList<>(16);
+        private String state;
+        private String organizationId;
 
-    private static Rendered finish(ObjectNode o, EventMeta meta) {
-        o.put("last_event_id", meta.eventId());
-        o.put("last_event_at", meta.createdAt());
-        return new Rendered(write(o), ValueSummary.of(o));
-    }
+        ValueWriter() {
+            try {
+                g = MAPPER.createGenerator(text);
+                g.writeStartObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
 
-    private static String write(ObjectNode o) {
-        try {
-            return MAPPER.writeValueAsString(o);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
+        ValueWriter string(String name, String value) {
+            try {
+                g.writeFieldName(name);
+                if (value == null) {
+                    g.writeNull();
+                } else {
+                    g.writeString(value);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            noted(name, value);
+            if (name.equals("state")) {
+                state = value;
+            } else if (name.equals("organization_id")) {
+                organizationId = value;
+            }
+            return this;
+        }
+
+        ValueWriter strings(String name, SortedSet<String> items) {
+            try {
+                g.writeFieldName(name);
+                if (items == null) {
+                    g.writeNull();
+                } else {
+                    g.writeStartArray();
+                    for (String item : items) {
+                        g.writeString(item);
+                    }
+                    g.writeEndArray();
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            noted(name, items);
+            return this;
+        }
+
+        ValueWriter tree(String name, JsonNode value) {
+            try {
+                g.writeFieldName(name);
+                if (value == null) {
+                    g.writeNull();
+                } else {
+                    MAPPER.writeTree(g, value);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            noted(name, value);
+            return this;
+        }
+
+        private void noted(String name, Object value) {
+            if (value != null) {
+                nonNullFields.add(name);
+            }
+        }
+
+        Rendered finish(EventMeta meta) {
+            // sync metadata, which a summary leaves out
+            try {
+                g.writeStringField("last_event_id", meta.eventId());
+                g.writeStringField("last_event_at", meta.createdAt());
+                g.writeEndObject();
+                g.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Collections.sort(nonNullFields);
+            return new Rendered(text.toString(), new ValueSummary(state, organizationId, List.copyOf(nonNullFields)));
         }
     }
 }

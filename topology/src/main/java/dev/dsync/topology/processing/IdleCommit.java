@@ -9,24 +9,31 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
  *
  * <p>The commit interval (one transaction under exactly-once) is long so that a burst, such as an initial sync, is
  * written in few transactions. Without this, the last changes of a burst, or a lone webhook at a quiet hour, would
- * wait up to that interval before a {@code read_committed} consumer or PostgreSQL saw them. With it they wait about
- * one {@link #TICK}; while records keep coming, commits stay at the interval.
+ * wait up to that interval before a {@code read_committed} consumer or PostgreSQL saw them. With it they wait a
+ * few hundred milliseconds; while records keep coming, commits stay at the interval.
+ *
+ * <p>Quiet means two checks in a row without a record. One is not enough: a commit stalls the stream thread for
+ * longer than a {@link #TICK} while records wait, and the check after it would ask for a second commit right away.
  */
 final class IdleCommit {
 
-    /** How long a task's input must have been quiet; also the wait at most added to the commit after a burst. */
+    /** How often the input is checked (an idle stream thread checks only as often as it polls, every 100 ms). */
     static final Duration TICK = Duration.ofMillis(50);
+    static final int QUIET_TICKS = 2;
 
     private boolean sawRecord;
     private boolean uncommitted;
+    private int quietTicks;
 
     /** Schedules the check on {@code context}'s task; call from the processor's {@code init}. */
     void schedule(ProcessorContext<?, ?> context) {
         context.schedule(TICK, PunctuationType.WALL_CLOCK_TIME, now -> {
             if (sawRecord) {
                 sawRecord = false;
-            } else if (uncommitted) {
+                quietTicks = 0;
+            } else if (uncommitted && ++quietTicks >= QUIET_TICKS) {
                 uncommitted = false;
+                quietTicks = 0;
                 context.commit();
             }
         });

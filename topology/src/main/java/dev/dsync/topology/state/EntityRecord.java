@@ -75,11 +75,11 @@ public record EntityRecord(Version version, boolean deleted, EventKey barrier, l
                 return null;
             }
             return BinaryCodec.decode(data, in -> {
-                checkFormat(in.readByte());
-                boolean deleted = in.readBoolean();
-                Version version = new Version(in.readLong(), in.readLong(), BinaryCodec.readString(in));
+                checkFormat(in.get());
+                boolean deleted = BinaryCodec.readBoolean(in);
+                Version version = new Version(in.getLong(), in.getLong(), BinaryCodec.readString(in));
                 EventKey barrier = BinaryCodec.readEventKey(in);
-                long markerAt = in.readLong();
+                long markerAt = in.getLong();
                 return new EntityRecord(version, deleted, barrier, markerAt, BinaryCodec.readString(in));
             });
         }

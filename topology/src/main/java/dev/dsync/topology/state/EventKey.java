@@ -21,7 +21,7 @@ public record EventKey(long createdAtMicros, String eventId) implements Comparab
                 BinaryCodec.writeEventKey(out, k);
             }),
             (topic, data) -> data == null ? null : BinaryCodec.decode(data, in -> {
-                EntityRecord.checkFormat(in.readByte());
+                EntityRecord.checkFormat(in.get());
                 return BinaryCodec.readEventKey(in);
             }));
 

@@ -63,9 +63,9 @@ public record MembershipRecord(EventKey version, long markerAtMs, String value) 
                 return null;
             }
             return BinaryCodec.decode(data, in -> {
-                EntityRecord.checkFormat(in.readByte());
+                EntityRecord.checkFormat(in.get());
                 EventKey version = BinaryCodec.readEventKey(in);
-                return new MembershipRecord(version, in.readLong(), BinaryCodec.readString(in));
+                return new MembershipRecord(version, in.getLong(), BinaryCodec.readString(in));
             });
         }
     }
