@@ -1,12 +1,15 @@
 package dev.dsync.events;
 
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 
 /** Parses raw webhook bodies into {@link WorkosEvent}s, tolerating unknown fields. */
@@ -25,45 +28,125 @@ public final class EventParser {
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
             .build();
 
+    private static final JsonNodeFactory NODES = MAPPER.getNodeFactory();
+
     private EventParser() {
     }
 
     /**
      * Parses an event.
      *
+     * <p>The whole body is read and checked (well-formed, no duplicate keys, within the parser's limits, nothing
+     * after it), but only what dsync reads of it becomes a tree: the envelope's {@code id}, {@code event},
+     * {@code created_at} and {@code data}. Left out are the other envelope fields, {@code raw_attributes} (the
+     * identity provider's own copy of the entity, often most of the body) and, in the user and group a membership
+     * event embeds, everything but their scalar fields. Callers that forward an event forward its bytes.
+     *
      * @throws InvalidEventException with a short reason (safe to log: it never contains body content)
      */
     public static WorkosEvent parse(byte[] body) throws InvalidEventException {
-        JsonNode root;
+        String id = null;
+        String type = null;
+        String createdAt = null;
+        JsonNode data = null;
         try (JsonParser parser = MAPPER.createParser(body)) {
-            root = MAPPER.readTree(parser);
-            if (root != null && parser.nextToken() != null) {
-                throw new InvalidEventException("trailing_content");
+            JsonToken first = parser.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                // read as a whole, for the same reasons as any body: malformed, trailing content, or not an object
+                if (first != null) {
+                    MAPPER.readTree(parser);
+                    checkEnd(parser);
+                }
+                throw new InvalidEventException("not_an_object");
             }
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                JsonToken value = parser.nextToken();
+                switch (name) {
+                    case "id" -> id = text(parser, value);
+                    case "event" -> type = text(parser, value);
+                    case "created_at" -> createdAt = text(parser, value);
+                    case "data" -> data = value == JsonToken.START_OBJECT ? data(parser) : skip(parser);
+                    default -> parser.skipChildren();
+                }
+            }
+            checkEnd(parser);
         } catch (IOException e) {
             throw new InvalidEventException("malformed_json");
         }
-        if (root == null || !root.isObject()) {
-            throw new InvalidEventException("not_an_object");
-        }
-        String id = text(root, "id");
-        String type = text(root, "event");
-        JsonNode data = root.get("data");
         if (id == null) {
             throw new InvalidEventException("missing_id");
         }
         if (type == null) {
             throw new InvalidEventException("missing_event");
         }
-        if (data == null || !data.isObject()) {
+        if (data == null) {
             throw new InvalidEventException("missing_data");
         }
-        return new WorkosEvent(id, type, text(root, "created_at"), data);
+        return new WorkosEvent(id, type, createdAt, data);
     }
 
-    private static String text(JsonNode node, String field) {
-        JsonNode value = node.get(field);
-        return value != null && value.isTextual() && !value.asText().isBlank() ? value.asText() : null;
+    private static void checkEnd(JsonParser parser) throws IOException, InvalidEventException {
+        if (parser.nextToken() != null) {
+            throw new InvalidEventException("trailing_content");
+        }
+    }
+
+    /** A non-blank string, else null (the value, whatever it is, is read past). */
+    private static String text(JsonParser parser, JsonToken value) throws IOException {
+        if (value == JsonToken.VALUE_STRING) {
+            String text = parser.getText();
+            return text.isBlank() ? null : text;
+        }
+        parser.skipChildren();
+        return null;
+    }
+
+    private static JsonNode skip(JsonParser parser) throws IOException {
+        parser.skipChildren();
+        return null;
+    }
+
+    /** {@code data}, without {@code raw_attributes}; a membership's {@code user} and {@code group} scalars only. */
+    private static ObjectNode data(JsonParser parser) throws IOException {
+        ObjectNode data = NODES.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (name.equals("raw_attributes")) {
+                parser.skipChildren();
+            } else if (value == JsonToken.START_OBJECT && (name.equals("user") || name.equals("group"))) {
+                data.set(name, scalars(parser));
+            } else {
+                data.set(name, value(parser, value));
+            }
+        }
+        return data;
+    }
+
+    private static ObjectNode scalars(JsonParser parser) throws IOException {
+        ObjectNode object = NODES.objectNode();
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            JsonToken value = parser.nextToken();
+            if (value.isStructStart()) {
+                parser.skipChildren();
+            } else {
+                object.set(name, value(parser, value));
+            }
+        }
+        return object;
+    }
+
+    /** The value at the parser as {@code readTree} reads it; strings, nulls and booleans without its set-up cost. */
+    private static JsonNode value(JsonParser parser, JsonToken value) throws IOException {
+        return switch (value) {
+            case VALUE_STRING -> NODES.textNode(parser.getText());
+            case VALUE_NULL -> NODES.nullNode();
+            case VALUE_TRUE -> NODES.booleanNode(true);
+            case VALUE_FALSE -> NODES.booleanNode(false);
+            default -> MAPPER.readTree(parser);
+        };
     }
 
     /** A body that is not a usable WorkOS event. */
