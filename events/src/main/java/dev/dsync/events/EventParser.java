@@ -39,8 +39,9 @@ public final class EventParser {
      * <p>The whole body is read and checked (well-formed, no duplicate keys, within the parser's limits, nothing
      * after it), but only what dsync reads of it becomes a tree: the envelope's {@code id}, {@code event},
      * {@code created_at} and {@code data}. Left out are the other envelope fields, {@code raw_attributes} (the
-     * identity provider's own copy of the entity, often most of the body) and, in the user and group a membership
-     * event embeds, everything but their scalar fields. Callers that forward an event forward its bytes.
+     * identity provider's own copy of the entity, often most of the body) and, of the user and group a membership
+     * event embeds, everything but their scalar {@code id} and {@code organization_id}: a membership is about
+     * those ids, and the user and group events carry the rest. Callers that forward an event forward its bytes.
      *
      * @throws InvalidEventException with a short reason (safe to log: it never contains body content)
      */
@@ -107,7 +108,7 @@ public final class EventParser {
         return null;
     }
 
-    /** {@code data}, without {@code raw_attributes}; a membership's {@code user} and {@code group} scalars only. */
+    /** {@code data}, without {@code raw_attributes}; a membership's {@code user} and {@code group} ids only. */
     private static ObjectNode data(JsonParser parser) throws IOException {
         ObjectNode data = NODES.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -116,7 +117,7 @@ public final class EventParser {
             if (name.equals("raw_attributes")) {
                 parser.skipChildren();
             } else if (value == JsonToken.START_OBJECT && (name.equals("user") || name.equals("group"))) {
-                data.set(name, scalars(parser));
+                data.set(name, ids(parser));
             } else {
                 data.set(name, value(parser, value));
             }
@@ -124,12 +125,12 @@ public final class EventParser {
         return data;
     }
 
-    private static ObjectNode scalars(JsonParser parser) throws IOException {
+    private static ObjectNode ids(JsonParser parser) throws IOException {
         ObjectNode object = NODES.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
-            if (value.isStructStart()) {
+            if (value.isStructStart() || !(name.equals("id") || name.equals("organization_id"))) {
                 parser.skipChildren();
             } else {
                 object.set(name, value(parser, value));
