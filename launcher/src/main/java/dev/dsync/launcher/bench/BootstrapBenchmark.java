@@ -53,7 +53,7 @@ public final class BootstrapBenchmark {
         for (int run = 0; run < runs; run++) {
             Path dir = Files.createTempDirectory("dsync-bench-bootstrap");
             int port = dev.dsync.embedded.EmbeddedKafka.freePort();
-            try (FakeWorkosApi workos = FakeWorkosApi.start(KEY, port)) {
+            try (WorkDir ignored = new WorkDir(dir); FakeWorkosApi workos = FakeWorkosApi.start(KEY, port)) {
                 populate(workos, run, directories, usersPerDirectory, groupsPerDirectory, memberships / directories);
                 try (LocalStackAccess stack = LocalStackAccess.startIsolated(dir, Map.of(
                         "WORKOS_API_KEY", KEY, "WORKOS_API_URL", workos.url().toString(),

@@ -63,7 +63,8 @@ public final class QueryBenchmark {
     public static void run(int runs, int lookups, int users) throws Exception {
         java.util.logging.LogManager.getLogManager().reset(); // Helidon's INFO lines
         Path dir = Files.createTempDirectory("dsync-query-bench");
-        try (EmbeddedKafka kafka = new EmbeddedKafka(dir.resolve("kafka"), 0).start()) {
+        try (WorkDir ignored = new WorkDir(dir);
+             EmbeddedKafka kafka = new EmbeddedKafka(dir.resolve("kafka"), 0).start()) {
             kafka.createContractTopics(3);
             long t0 = System.nanoTime();
             produce(kafka, users);
