@@ -79,42 +79,56 @@ public final class ProvisioningRecords {
                 + (after == null ? 0 : after.length()));
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            g.writeStringField("id", id(cause.eventId(), topic, key));
-            g.writeStringField("type", type(topic, b, a));
-            g.writeStringField("directory_id", cause.directoryId());
-            g.writeStringField("organization_id", a != null ? a.organizationId() : b.organizationId());
-            g.writeFieldName("entity");
+            field(g, "id", id(cause.eventId(), topic, key));
+            g.writeFieldName(quoted("type"));
+            g.writeString(quoted(type(topic, b, a)));
+            field(g, "directory_id", cause.directoryId());
+            field(g, "organization_id", a != null ? a.organizationId() : b.organizationId());
+            g.writeFieldName(quoted("entity"));
             writeEntity(g, entity);
             // the change-log values byte for byte, as the change-log topics carry them
-            g.writeFieldName("before");
+            g.writeFieldName(quoted("before"));
             if (before == null) {
                 g.writeNull();
             } else {
                 g.writeRawValue(before);
             }
-            g.writeFieldName("after");
+            g.writeFieldName(quoted("after"));
             if (after == null) {
                 g.writeNull();
             } else {
                 g.writeRawValue(after);
             }
-            g.writeArrayFieldStart("changed_fields");
+            g.writeFieldName(quoted("changed_fields"));
+            g.writeStartArray();
             for (String f : changed) {
-                g.writeString(f);
+                g.writeString(quoted(f));
             }
             g.writeEndArray();
-            g.writeObjectFieldStart("cause");
-            g.writeStringField("event_id", cause.eventId());
-            g.writeStringField("event_type", cause.type());
-            g.writeStringField("source", cascade ? "cascade" : source);
+            g.writeFieldName(quoted("cause"));
+            g.writeStartObject();
+            field(g, "event_id", cause.eventId());
+            field(g, "event_type", cause.type());
+            g.writeFieldName(quoted("source"));
+            g.writeString(quoted(cascade ? "cascade" : source));
             g.writeEndObject();
-            g.writeStringField("occurred_at", cause.createdAt());
-            g.writeStringField("applied_at", appliedAt(appliedAtMs));
+            field(g, "occurred_at", cause.createdAt());
+            field(g, "applied_at", appliedAt(appliedAtMs));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A string field, its name from the quoted vocabulary; the value may be null. */
+    private static void field(JsonGenerator g, String name, String value) throws IOException {
+        g.writeFieldName(quoted(name));
+        g.writeString(value);
+    }
+
+    private static com.fasterxml.jackson.core.io.SerializedString quoted(String s) {
+        return ChangeLogValues.quoted(s);
     }
 
     private String appliedAt(long ms) {
@@ -185,16 +199,18 @@ public final class ProvisioningRecords {
     private static void writeEntity(JsonGenerator g, ChangeLog.Entity entity) throws IOException {
         g.writeStartObject();
         if (entity.topic() == ChangeLog.Topic.MEMBERSHIPS) {
-            g.writeStringField("kind", "membership");
-            g.writeStringField("group_id", entity.id());
-            g.writeStringField("user_id", entity.userId());
+            g.writeFieldName(quoted("kind"));
+            g.writeString(quoted("membership"));
+            field(g, "group_id", entity.id());
+            field(g, "user_id", entity.userId());
         } else {
-            g.writeStringField("kind", switch (entity.topic()) {
+            g.writeFieldName(quoted("kind"));
+            g.writeString(quoted(switch (entity.topic()) {
                 case DIRECTORIES -> "directory";
                 case USERS -> "user";
                 default -> "group";
-            });
-            g.writeStringField("id", entity.id());
+            }));
+            field(g, "id", entity.id());
         }
         g.writeEndObject();
     }
