@@ -67,7 +67,7 @@ public final class EventParser {
                     case "id" -> id = text(parser, value);
                     case "event" -> type = text(parser, value);
                     case "created_at" -> createdAt = text(parser, value);
-                    case "data" -> data = value == JsonToken.START_OBJECT ? data(parser) : skip(parser);
+                    case "data" -> data = value == JsonToken.START_OBJECT ? object(parser, false) : skip(parser);
                     default -> parser.skipChildren();
                 }
             }
@@ -108,30 +108,22 @@ public final class EventParser {
         return null;
     }
 
-    /** {@code data}, without {@code raw_attributes}; a membership's {@code user} and {@code group} ids only. */
-    private static ObjectNode data(JsonParser parser) throws IOException {
-        ObjectNode data = NODES.objectNode();
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-            String name = parser.currentName();
-            JsonToken value = parser.nextToken();
-            if (name.equals("raw_attributes")) {
-                parser.skipChildren();
-            } else if (value == JsonToken.START_OBJECT && (name.equals("user") || name.equals("group"))) {
-                data.set(name, ids(parser));
-            } else {
-                data.set(name, value(parser, value));
-            }
-        }
-        return data;
-    }
-
-    private static ObjectNode ids(JsonParser parser) throws IOException {
+    /**
+     * The object at the parser, without what is left out: for {@code data} ({@code embedded} false) its
+     * {@code raw_attributes}, and a membership's {@code user} and {@code group} are read as embedded objects, of which
+     * only the scalar {@code id} and {@code organization_id} are kept.
+     */
+    private static ObjectNode object(JsonParser parser, boolean embedded) throws IOException {
         ObjectNode object = NODES.objectNode();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
             JsonToken value = parser.nextToken();
-            if (value.isStructStart() || !(name.equals("id") || name.equals("organization_id"))) {
+            boolean leftOut = embedded ? value.isStructStart() || !(name.equals("id") || name.equals("organization_id"))
+                    : name.equals("raw_attributes");
+            if (leftOut) {
                 parser.skipChildren();
+            } else if (!embedded && value == JsonToken.START_OBJECT && (name.equals("user") || name.equals("group"))) {
+                object.set(name, object(parser, true));
             } else {
                 object.set(name, value(parser, value));
             }
