@@ -42,6 +42,8 @@ public final class EventParser {
      * identity provider's own copy of the entity, often most of the body) and, of the user and group a membership
      * event embeds, everything but their scalar {@code id} and {@code organization_id}: a membership is about
      * those ids, and the user and group events carry the rest. Callers that forward an event forward its bytes.
+     * (So a number that is well-formed but too large for any Java type is refused where it is kept, and passes
+     * where it is left out: only the kept parts are converted.)
      *
      * @throws InvalidEventException with a short reason (safe to log: it never contains body content)
      */
@@ -72,7 +74,8 @@ public final class EventParser {
                 }
             }
             checkEnd(parser);
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException | ArithmeticException e) {
+            // the unchecked ones: Jackson converting a number no BigDecimal holds (an exponent beyond an int)
             throw new InvalidEventException("malformed_json");
         }
         if (id == null) {

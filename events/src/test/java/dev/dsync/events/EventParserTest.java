@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -55,6 +56,10 @@ class EventParserTest {
             "{\"id\":\"e\",\"event\":\"x\",\"data\":[]}|missing_data",
             "{\"id\":\"e\",\"event\":\"x\",\"data\":{}} {}|trailing_content",
             "{\"id\":\"e\",\"id\":\"f\",\"event\":\"x\",\"data\":{}}|malformed_json",
+            // a number no BigDecimal holds (its exponent is beyond an int): Jackson throws an unchecked exception
+            "{\"id\":\"e\",\"event\":\"x\",\"data\":{\"custom_attributes\":{\"n\":1e2147483649}}}|malformed_json",
+            "{\"id\":\"e\",\"event\":\"x\",\"data\":{\"n\":-1E-2147483649}}|malformed_json",
+            "[1E-2147483649]|malformed_json",
     })
     void invalidBodiesHaveAReason(String json, String reason) {
         assertThatThrownBy(() -> EventParser.parse(json.getBytes(StandardCharsets.UTF_8)))
@@ -79,5 +84,14 @@ class EventParserTest {
     @ValueSource(strings = {"", "yesterday", "2021-13-45T00:00:00Z", "2021-06-25"})
     void unparseableTimes(String text) {
         assertThat(EventTimes.parse(text)).isEmpty();
+    }
+
+    @Test
+    void aNumberInAPartLeftOutIsCheckedButNotConverted() throws Exception {
+        WorkosEvent event = EventParser.parse(("{\"id\":\"e\",\"event\":\"dsync.user.created\",\"context\":{\"n\":"
+                + "1e2147483649},\"data\":{\"id\":\"u\",\"raw_attributes\":{\"n\":1e2147483649}}}")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(event.data().has("raw_attributes")).isFalse();
+        assertThat(event.data().get("id").asText()).isEqualTo("u");
     }
 }

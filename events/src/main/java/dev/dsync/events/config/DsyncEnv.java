@@ -140,7 +140,7 @@ public final class DsyncEnv {
 
     public static final Setting<Duration> COMMIT_INTERVAL = Setting.of("DSYNC_COMMIT_INTERVAL", Parser.isoDuration(), Duration.ofSeconds(1),
             "`PT1S`", "topology",
-            "ISO-8601 duration: how often the topology commits (one transaction under exactly-once) while events keep coming, so how late at most a change reaches `read_committed` consumers and PostgreSQL under load. A task whose input goes quiet commits within a few hundred milliseconds, so a lone webhook or the end of a burst does not wait for the interval. Longer trades latency under load for throughput: at 100 ms, Streams' default, the topology benchmark ran about 10% slower (README, Benchmarks).");
+            "ISO-8601 duration: how often the topology commits (one transaction under exactly-once) while events keep coming, so how late at most a change reaches `read_committed` consumers and PostgreSQL under load. A stream thread whose input goes quiet (no record for any of its tasks) commits within a few hundred milliseconds, so a lone webhook or the end of a burst does not wait for the interval. Longer trades latency under load for throughput: at 100 ms, Streams' default, the topology benchmark ran about 10% slower (README, Benchmarks).");
 
     public static final Setting<Integer> NUM_STANDBY_REPLICAS = Setting.of("DSYNC_NUM_STANDBY_REPLICAS", Parser.integer(0, Integer.MAX_VALUE), 0,
             "`0`", "topology",

@@ -46,9 +46,15 @@ public final class QueryBenchmark {
     private static final String TOKEN = "bench-token";
     private static final String BIG = "directory_01BENCHBIG";
 
-    private record Instance(DsyncStreams streams, QueryServer query) {
+    private record Instance(DsyncStreams streams, QueryServer query) implements AutoCloseable {
         String base() {
             return "http://127.0.0.1:" + query.port();
+        }
+
+        @Override
+        public void close() {
+            query.close();
+            streams.close();
         }
     }
 
@@ -68,50 +74,46 @@ public final class QueryBenchmark {
             kafka.createContractTopics(3);
             long t0 = System.nanoTime();
             produce(kafka, users);
-            Instance a = start(kafka, dir.resolve("a"));
-            Instance b = start(kafka, dir.resolve("b"));
-            a.streams().awaitRunning(Duration.ofSeconds(120));
-            b.streams().awaitRunning(Duration.ofSeconds(120));
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            // the owner of the big directory answers locally; the other instance forwards to it
-            boolean aOwns = a.streams().ownerOf(BIG).activeHost().port() == a.query().port();
-            Instance owner = aOwns ? a : b;
-            Instance other = aOwns ? b : a;
-            waitForAll(http, owner, users);
-            System.out.printf("setup: %d users applied and queryable in %.1f s; %s owns %s%n", users,
-                    (System.nanoTime() - t0) / 1e9, aOwns ? "instance a" : "instance b", BIG);
-            String userPath = "/v1/directories/" + BIG + "/users/" + userId(users / 2);
-            for (int i = 0; i < 3000; i++) { // warm-up: JIT, connections
-                get(http, owner, userPath);
-                get(http, other, userPath);
+            try (Instance a = start(kafka, dir.resolve("a")); Instance b = start(kafka, dir.resolve("b"))) {
+                a.streams().awaitRunning(Duration.ofSeconds(120));
+                b.streams().awaitRunning(Duration.ofSeconds(120));
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                // the owner of the big directory answers locally; the other instance forwards to it
+                boolean aOwns = a.streams().ownerOf(BIG).activeHost().port() == a.query().port();
+                Instance owner = aOwns ? a : b;
+                Instance other = aOwns ? b : a;
+                waitForAll(http, owner, users);
+                System.out.printf("setup: %d users applied and queryable in %.1f s; %s owns %s%n", users,
+                        (System.nanoTime() - t0) / 1e9, aOwns ? "instance a" : "instance b", BIG);
+                String userPath = "/v1/directories/" + BIG + "/users/" + userId(users / 2);
+                for (int i = 0; i < 3000; i++) { // warm-up: JIT, connections
+                    get(http, owner, userPath);
+                    get(http, other, userPath);
+                }
+                page(http, owner);
+                page(http, other);
+                List<Run> results = new ArrayList<>();
+                for (int r = 1; r <= runs; r++) {
+                    double[] local = latencies(http, owner, userPath, lookups);
+                    double[] fwd = latencies(http, other, userPath, lookups);
+                    double pageLocal = page(http, owner);
+                    double pageFwd = page(http, other);
+                    Run run = new Run(pct(local, 50), pct(local, 99), pct(fwd, 50), pct(fwd, 99), pageLocal, pageFwd);
+                    results.add(run);
+                    System.out.printf("run %d: lookup local p50 %.2f ms p99 %.2f ms | forwarded p50 %.2f ms p99 %.2f ms"
+                            + " | page %d users local %.0f ms, forwarded %.0f ms%n", r, run.localP50(), run.localP99(),
+                            run.fwdP50(), run.fwdP99(), users, run.pageLocalMs(), run.pageFwdMs());
+                }
+                System.out.printf("median of %d runs (%d lookups each): lookup local p50 %.2f ms p99 %.2f ms | "
+                                + "forwarded p50 %.2f ms p99 %.2f ms | page through %d users (limit 100) local %.0f ms, "
+                                + "forwarded %.0f ms%n", runs, lookups,
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::localP50).toArray()),
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::localP99).toArray()),
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP50).toArray()),
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP99).toArray()), users,
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::pageLocalMs).toArray()),
+                        LatencyRecorder.median(results.stream().mapToDouble(Run::pageFwdMs).toArray()));
             }
-            page(http, owner);
-            page(http, other);
-            List<Run> results = new ArrayList<>();
-            for (int r = 1; r <= runs; r++) {
-                double[] local = latencies(http, owner, userPath, lookups);
-                double[] fwd = latencies(http, other, userPath, lookups);
-                double pageLocal = page(http, owner);
-                double pageFwd = page(http, other);
-                Run run = new Run(pct(local, 50), pct(local, 99), pct(fwd, 50), pct(fwd, 99), pageLocal, pageFwd);
-                results.add(run);
-                System.out.printf("run %d: lookup local p50 %.2f ms p99 %.2f ms | forwarded p50 %.2f ms p99 %.2f ms"
-                        + " | page %d users local %.0f ms, forwarded %.0f ms%n", r, run.localP50(), run.localP99(),
-                        run.fwdP50(), run.fwdP99(), users, run.pageLocalMs(), run.pageFwdMs());
-            }
-            System.out.printf("median of %d runs (%d lookups each): lookup local p50 %.2f ms p99 %.2f ms | "
-                            + "forwarded p50 %.2f ms p99 %.2f ms | page through %d users (limit 100) local %.0f ms, "
-                            + "forwarded %.0f ms%n", runs, lookups,
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::localP50).toArray()),
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::localP99).toArray()),
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP50).toArray()),
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::fwdP99).toArray()), users,
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::pageLocalMs).toArray()),
-                    LatencyRecorder.median(results.stream().mapToDouble(Run::pageFwdMs).toArray()));
-            a.query().close();
-            b.query().close();
-            a.streams().close();
-            b.streams().close();
         }
     }
 
