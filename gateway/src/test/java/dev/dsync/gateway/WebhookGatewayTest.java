@@ -126,7 +126,10 @@ class WebhookGatewayTest {
         assertThat(unauthorized.body()).isEqualTo("{\"error\":\"unauthorized\"}").doesNotContain(SECRET);
 
         for (String bad : List.of("not json", "[]", "{\"event\":\"dsync.user.created\",\"data\":{}}",
-                "{\"id\":\"e\",\"data\":{}}", "{\"id\":\"e\",\"event\":\"dsync.user.created\"}", "")) {
+                "{\"id\":\"e\",\"data\":{}}", "{\"id\":\"e\",\"event\":\"dsync.user.created\"}", "",
+                // a number no BigDecimal holds: Jackson's unchecked exception, a 500 before
+                "{\"id\":\"e\",\"event\":\"dsync.user.created\",\"data\":{\"directory_id\":\"d\","
+                        + "\"custom_attributes\":{\"n\":1e2147483649}}}")) {
             HttpResponse<String> response = postSigned(port, bad);
             assertThat(response.statusCode()).as(bad).isEqualTo(400);
             assertThat(response.body()).isEqualTo("{\"error\":\"invalid_event\"}");
