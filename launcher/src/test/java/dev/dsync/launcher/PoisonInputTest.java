@@ -348,7 +348,6 @@ class PoisonInputTest {
         return letter;
     }
 
-    /** One new user per directory (so every partition gets traffic), then everything so far in both outputs. */
     /**
      * The records of {@code topic} that match, once there are any: the query API and the counters see a change as
      * soon as it is processed, {@code read_committed} readers only when its transaction commits (at most
@@ -360,6 +359,7 @@ class PoisonInputTest {
                 .until(() -> traffic.readAll(topic).stream().filter(match).toList(), found -> !found.isEmpty());
     }
 
+    /** One new user per directory (so every partition gets traffic), then everything so far in both outputs. */
     private void ordinaryRoundConverges() throws Exception {
         int r = round++;
         for (String d : directories) {

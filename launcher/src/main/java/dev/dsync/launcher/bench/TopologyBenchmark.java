@@ -93,22 +93,20 @@ public final class TopologyBenchmark {
                     (provisioning ? topo : noProvisioning).add(t);
                 }
             }
-            double passRate = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.rate(events)).toArray());
-            double topoRate = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.rate(events)).toArray());
-            double topoTotal = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.totalMs / 1000.0).toArray());
-            double passCpu = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
-            double topoCpu = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.cpuSecondsPer1000(events)).toArray());
-            double passThread = LatencyRecorder.median(pass.stream().mapToDouble(r -> r.streamThreadMicros(events))
-                    .toArray());
-            double topoThread = LatencyRecorder.median(topo.stream().mapToDouble(r -> r.streamThreadMicros(events))
-                    .toArray());
+            double passRate = median(pass, r -> r.rate(events));
+            double topoRate = median(topo, r -> r.rate(events));
+            double topoTotal = median(topo, r -> r.totalMs / 1000.0);
+            double passCpu = median(pass, r -> r.cpuSecondsPer1000(events));
+            double topoCpu = median(topo, r -> r.cpuSecondsPer1000(events));
+            double passThread = median(pass, r -> r.streamThreadMicros(events));
+            double topoThread = median(topo, r -> r.streamThreadMicros(events));
             System.out.printf("%nmedian pass-through: %.0f events/s, %.3f CPU-s per 1,000 events (this JVM: app and "
                     + "broker), stream thread %.1f µs per event%n", passRate, passCpu, passThread);
             System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, stream thread %.1f µs "
                     + "per event, %.1f s from start() to the last change-log record committed%n", topoRate, topoCpu,
                     topoThread, topoTotal);
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
-            double npRate = LatencyRecorder.median(noProvisioning.stream().mapToDouble(r -> r.rate(events)).toArray());
+            double npRate = median(noProvisioning, r -> r.rate(events));
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
                     + "of throughput (goal <= 15%%)%n", npRate, 100 * (1 - topoRate / npRate));
         } catch (Exception e) {
@@ -119,6 +117,10 @@ public final class TopologyBenchmark {
             deleteQuietly(work);
         }
         return exitCode;
+    }
+
+    private static double median(List<Result> runs, java.util.function.ToDoubleFunction<Result> figure) {
+        return LatencyRecorder.median(runs.stream().mapToDouble(figure).toArray());
     }
 
     /**
@@ -264,9 +266,11 @@ public final class TopologyBenchmark {
     /** CPU time so far of the stream threads of the app {@code appId} (Streams names them after it). */
     private static long streamThreadCpuNanos(String appId) {
         var threads = java.lang.management.ManagementFactory.getThreadMXBean();
-        return Thread.getAllStackTraces().keySet().stream()
-                .filter(t -> t.getName().startsWith(appId + "-") && t.getName().contains("-StreamThread-"))
-                .mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.threadId())))
+        // names only (no stack traces); a thread gone since is null, its CPU time -1
+        return java.util.Arrays.stream(threads.getThreadInfo(threads.getAllThreadIds()))
+                .filter(t -> t != null && t.getThreadName().startsWith(appId + "-")
+                        && t.getThreadName().contains("-StreamThread-"))
+                .mapToLong(t -> Math.max(0, threads.getThreadCpuTime(t.getThreadId())))
                 .sum();
     }
 

@@ -208,63 +208,46 @@ public final class ChangeLogValues {
         }
 
         ValueWriter string(String name, String value) {
-            try {
-                g.writeFieldName(quoted(name));
-                if (value == null) {
-                    g.writeNull();
-                } else {
-                    g.writeString(value);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            noted(name, value);
             if (name.equals("state")) {
                 state = value;
             } else if (name.equals("organization_id")) {
                 organizationId = value;
             }
-            return this;
+            return field(name, value, () -> g.writeString(value));
         }
 
         ValueWriter strings(String name, SortedSet<String> items) {
-            try {
-                g.writeFieldName(quoted(name));
-                if (items == null) {
-                    g.writeNull();
-                } else {
-                    g.writeStartArray();
-                    for (String item : items) {
-                        g.writeString(item);
-                    }
-                    g.writeEndArray();
+            return field(name, items, () -> {
+                g.writeStartArray();
+                for (String item : items) {
+                    g.writeString(item);
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            noted(name, items);
-            return this;
+                g.writeEndArray();
+            });
         }
 
         ValueWriter tree(String name, JsonNode value) {
+            return field(name, value, () -> MAPPER.writeTree(g, value));
+        }
+
+        private interface Write {
+            void write() throws IOException;
+        }
+
+        /** The field {@code name}: null when {@code value} is, else what {@code write} writes; noted when non-null. */
+        private ValueWriter field(String name, Object value, Write write) {
             try {
                 g.writeFieldName(quoted(name));
                 if (value == null) {
                     g.writeNull();
                 } else {
-                    MAPPER.writeTree(g, value);
+                    write.write();
+                    nonNullFields.add(name);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            noted(name, value);
             return this;
-        }
-
-        private void noted(String name, Object value) {
-            if (value != null) {
-                nonNullFields.add(name);
-            }
         }
 
         Rendered finish(EventMeta meta) {

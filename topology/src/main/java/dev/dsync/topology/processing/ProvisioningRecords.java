@@ -1,5 +1,7 @@
 package dev.dsync.topology.processing;
 
+import static dev.dsync.topology.processing.ChangeLogValues.quoted;
+
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,8 +82,7 @@ public final class ProvisioningRecords {
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             field(g, "id", id(cause.eventId(), topic, key));
-            g.writeFieldName(quoted("type"));
-            g.writeString(quoted(type(topic, b, a)));
+            fixed(g, "type", type(topic, b, a));
             field(g, "directory_id", cause.directoryId());
             field(g, "organization_id", a != null ? a.organizationId() : b.organizationId());
             g.writeFieldName(quoted("entity"));
@@ -109,8 +110,7 @@ public final class ProvisioningRecords {
             g.writeStartObject();
             field(g, "event_id", cause.eventId());
             field(g, "event_type", cause.type());
-            g.writeFieldName(quoted("source"));
-            g.writeString(quoted(cascade ? "cascade" : source));
+            fixed(g, "source", cascade ? "cascade" : source);
             g.writeEndObject();
             field(g, "occurred_at", cause.createdAt());
             field(g, "applied_at", appliedAt(appliedAtMs));
@@ -127,8 +127,10 @@ public final class ProvisioningRecords {
         g.writeString(value);
     }
 
-    private static com.fasterxml.jackson.core.io.SerializedString quoted(String s) {
-        return ChangeLogValues.quoted(s);
+    /** A field whose value is one of the record's fixed words (a type, a kind, a source), quoted once. */
+    private static void fixed(JsonGenerator g, String name, String value) throws IOException {
+        g.writeFieldName(quoted(name));
+        g.writeString(quoted(value));
     }
 
     private String appliedAt(long ms) {
@@ -199,17 +201,15 @@ public final class ProvisioningRecords {
     private static void writeEntity(JsonGenerator g, ChangeLog.Entity entity) throws IOException {
         g.writeStartObject();
         if (entity.topic() == ChangeLog.Topic.MEMBERSHIPS) {
-            g.writeFieldName(quoted("kind"));
-            g.writeString(quoted("membership"));
+            fixed(g, "kind", "membership");
             field(g, "group_id", entity.id());
             field(g, "user_id", entity.userId());
         } else {
-            g.writeFieldName(quoted("kind"));
-            g.writeString(quoted(switch (entity.topic()) {
+            fixed(g, "kind", switch (entity.topic()) {
                 case DIRECTORIES -> "directory";
                 case USERS -> "user";
                 default -> "group";
-            }));
+            });
             field(g, "id", entity.id());
         }
         g.writeEndObject();

@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * What a provisioning record needs of a change-log value: its state, its organization, and its non-null fields
- * (sorted, sync metadata left out). Taken from the value's tree while it is rendered, so an appearance, every
- * change of an initial sync, is described without reading the rendered text back.
+ * (sorted, sync metadata left out). {@link ChangeLogValues} notes it while it writes a value, so an appearance, every
+ * change of an initial sync, is described without reading the rendered text back; {@link #of} reads it from a
+ * value's tree.
  */
 public record ValueSummary(String state, String organizationId, List<String> nonNullFields) {
 

@@ -88,9 +88,10 @@ final class BinaryCodec {
     static <T> T decode(byte[] data, Reader<T> reader) {
         try {
             return reader.read(ByteBuffer.wrap(data));
-        } catch (IOException | BufferUnderflowException e) {
-            throw new UncheckedIOException("corrupt store record: " + e.getMessage(),
-                    e instanceof IOException io ? io : new IOException(e));
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt store record: " + e.getMessage(), e);
+        } catch (BufferUnderflowException e) {
+            throw new UncheckedIOException("corrupt store record: truncated", new IOException(e));
         }
     }
 

@@ -10,8 +10,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The summary taken from the tree while rendering must be the summary of the rendered value as a consumer reads it
- * back (a removal is summarised that way): nothing the writer drops or changes may make them differ.
+ * The summary noted while a value is written must be the summary of the rendered value as a consumer reads it back
+ * (a removal is summarised that way): nothing the writer drops or changes may make them differ.
  */
 class ValueSummaryTest {
 
