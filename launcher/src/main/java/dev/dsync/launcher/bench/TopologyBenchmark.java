@@ -46,6 +46,8 @@ import org.apache.kafka.streams.Topology;
 public final class TopologyBenchmark {
 
     static final String PASS_THROUGH_TOPIC = "bench.passthrough";
+    /** The second output of the writes-alike pass-through: the stand-in for {@code dsync.provisioning}. */
+    static final String PASS_THROUGH_SECOND_TOPIC = "bench.passthrough.second";
 
     private TopologyBenchmark() {
     }
@@ -62,7 +64,7 @@ public final class TopologyBenchmark {
         int exitCode = 0;
         try {
             kafka.createContractTopics(partitions);
-            kafka.createTopics(List.of(PASS_THROUGH_TOPIC), partitions);
+            kafka.createTopics(List.of(PASS_THROUGH_TOPIC, PASS_THROUGH_SECOND_TOPIC), partitions);
             long t0 = System.nanoTime();
             long[] produced = produce(kafka, users, groups, memberships, directories);
             double produceSeconds = (System.nanoTime() - t0) / 1e9;
@@ -73,17 +75,23 @@ public final class TopologyBenchmark {
             // every event of an initial sync changes state, so each emits exactly one change-log record
             long expectedChanges = events;
             List<Result> pass = new ArrayList<>();
+            List<Result> alike = new ArrayList<>();
             List<Result> topo = new ArrayList<>();
             List<Result> noProvisioning = new ArrayList<>();
             // one unmeasured run of each app first: the measured runs then compare compiled code, not the JIT's
             // warm-up (which the short pass-through suffered most from)
             runPassThrough(kafka, work.resolve("pass-warm-up"), "bench-pass-warm-up", events);
+            runWritesAlike(kafka, work.resolve("alike-warm-up"), "bench-alike-warm-up", events, memberships);
             runTopology(kafka, work.resolve("topo-warm-up"), "bench-topology-warm-up", expectedChanges, true);
             System.out.println("warm-up runs done");
             for (int run = 1; run <= runs; run++) {
                 Result p = runPassThrough(kafka, work.resolve("pass-" + run), "bench-pass-" + run, events);
                 System.out.printf("run %d  pass-through: %s%n", run, p.format(events));
                 pass.add(p);
+                Result a = runWritesAlike(kafka, work.resolve("alike-" + run), "bench-alike-" + run, events,
+                        memberships);
+                System.out.printf("run %d  writes-alike pass-through: %s%n", run, a.format(events));
+                alike.add(a);
                 // alternate which goes first, so that neither always runs on the warmer JVM and broker
                 for (boolean provisioning : run % 2 == 1 ? new boolean[] {true, false} : new boolean[] {false, true}) {
                     Result t = runTopology(kafka, work.resolve("topo-" + provisioning + "-" + run),
@@ -105,7 +113,12 @@ public final class TopologyBenchmark {
             System.out.printf("median topology:     %.0f events/s, %.3f CPU-s per 1,000 events, stream thread %.1f µs "
                     + "per event, %.1f s from start() to the last change-log record committed%n", topoRate, topoCpu,
                     topoThread, topoTotal);
-            System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%)%n", 100 * topoRate / passRate);
+            double alikeRate = median(alike, r -> r.rate(events));
+            System.out.printf("median writes-alike pass-through: %.0f events/s = %.0f%% of the pass-through, %.3f CPU-s "
+                    + "per 1,000 events, stream thread %.1f µs per event%n", alikeRate, 100 * alikeRate / passRate,
+                    median(alike, r -> r.cpuSecondsPer1000(events)), median(alike, r -> r.streamThreadMicros(events)));
+            System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%); topology / writes-alike pass-through: "
+                    + "%.0f%%%n", 100 * topoRate / passRate, 100 * topoRate / alikeRate);
             double npRate = median(noProvisioning, r -> r.rate(events));
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
                     + "of throughput (goal <= 15%%)%n", npRate, 100 * (1 - topoRate / npRate));
@@ -208,6 +221,69 @@ public final class TopologyBenchmark {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return runApp(kafka, t, p, expected, appId);
+    }
+
+    /**
+     * A pass-through that makes the writes the topology must make for an initial sync, and nothing else: per event
+     * its input bytes to two topics (the change-log record and the provisioning record), a put to a logged store
+     * (the entity or membership and its changelog record), and for the memberships' share of the events a small put
+     * to a second logged store (the by-user index). It runs with the topology's Streams settings (commit interval,
+     * producer batches), so it shows how fast these writes alone can go under exactly-once on this machine: a
+     * ceiling for the topology that no processing change can raise.
+     */
+    static Result runWritesAlike(EmbeddedKafka kafka, Path stateDir, String appId, long expected, long memberships)
+            throws Exception {
+        // memberships' share of the events, spread evenly (on any partitioning) over each partition's offsets
+        double membershipShare = memberships / (double) expected;
+        Topology t = new Topology();
+        t.addSource("in", new ByteArrayDeserializer(), new ByteArrayDeserializer(), Topics.EVENTS);
+        t.addProcessor("write", () -> new org.apache.kafka.streams.processor.api.Processor<byte[], byte[], byte[],
+                byte[]>() {
+            private org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context;
+            private org.apache.kafka.streams.state.KeyValueStore<byte[], byte[]> entities;
+            private org.apache.kafka.streams.state.KeyValueStore<byte[], byte[]> index;
+
+            @Override
+            public void init(org.apache.kafka.streams.processor.api.ProcessorContext<byte[], byte[]> context) {
+                this.context = context;
+                entities = context.getStateStore("entities");
+                index = context.getStateStore("index");
+            }
+
+            @Override
+            public void process(org.apache.kafka.streams.processor.api.Record<byte[], byte[]> record) {
+                long offset = context.recordMetadata().orElseThrow().offset();
+                byte[] key = Long.toString(offset).getBytes(StandardCharsets.UTF_8);
+                context.forward(record.withKey(key), "out");
+                context.forward(record, "second");
+                entities.put(key, record.value());
+                if ((long) ((offset + 1) * membershipShare) > (long) (offset * membershipShare)) {
+                    index.put(key, new byte[1]);
+                }
+            }
+        }, "in");
+        for (String store : List.of("entities", "index")) {
+            t.addStateStore(org.apache.kafka.streams.state.Stores.keyValueStoreBuilder(
+                    org.apache.kafka.streams.state.Stores.persistentKeyValueStore(store),
+                    org.apache.kafka.common.serialization.Serdes.ByteArray(),
+                    org.apache.kafka.common.serialization.Serdes.ByteArray()), "write");
+        }
+        t.addSink("out", PASS_THROUGH_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), "write");
+        t.addSink("second", PASS_THROUGH_SECOND_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(),
+                "write");
+        TopologyConfig config = TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(), Map.of(
+                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
+                DsyncEnv.APPLICATION_ID.name(), appId,
+                DsyncEnv.STATE_DIR.name(), stateDir.toString())));
+        Properties p = config.toStreamsProperties();
+        p.remove(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG);
+        return runApp(kafka, t, p, expected, appId);
+    }
+
+    /** Runs a bare Streams app until {@code expected} records of {@link #PASS_THROUGH_TOPIC} are committed. */
+    private static Result runApp(EmbeddedKafka kafka, Topology t, Properties p, long expected, String appId)
+            throws Exception {
         try (CommittedCounter counter = new CommittedCounter(kafka, List.of(PASS_THROUGH_TOPIC))) {
             long start = System.nanoTime();
             KafkaStreams streams = new KafkaStreams(t, p);

@@ -11,7 +11,6 @@ import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -194,7 +193,8 @@ public final class ChangeLogValues {
     private static final class ValueWriter {
         private final StringWriter text = new StringWriter(512);
         private final JsonGenerator g;
-        private final List<String> nonNullFields = new ArrayList<>(16);
+        /** The value's non-null fields, as bits of {@link #VALUE_FIELDS}. */
+        private long nonNullFields;
         private String state;
         private String organizationId;
 
@@ -227,7 +227,7 @@ public final class ChangeLogValues {
         }
 
         ValueWriter tree(String name, JsonNode value) {
-            return field(name, value, () -> MAPPER.writeTree(g, value));
+            return field(name, value, () -> writeTree(g, value));
         }
 
         private interface Write {
@@ -242,7 +242,7 @@ public final class ChangeLogValues {
                     g.writeNull();
                 } else {
                     write.write();
-                    nonNullFields.add(name);
+                    nonNullFields |= 1L << fieldIndex(name);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -262,8 +262,89 @@ public final class ChangeLogValues {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            Collections.sort(nonNullFields);
-            return new Rendered(text.toString(), new ValueSummary(state, organizationId, List.copyOf(nonNullFields)));
+            return new Rendered(text.toString(), new ValueSummary(state, organizationId, sortedFields(nonNullFields)));
         }
+    }
+
+    /**
+     * {@code node} as the mapper's {@code writeTree} writes it (object fields in their order, nulls and empty arrays
+     * kept, numbers in their own type and text), without its per-call serializer set-up, which cost more than the
+     * writing for a value's few custom attributes.
+     */
+    static void writeTree(JsonGenerator g, JsonNode node) throws IOException {
+        switch (node.getNodeType()) {
+            case OBJECT -> {
+                g.writeStartObject();
+                for (Map.Entry<String, JsonNode> field : node.properties()) {
+                    g.writeFieldName(field.getKey());
+                    writeTree(g, field.getValue());
+                }
+                g.writeEndObject();
+            }
+            case ARRAY -> {
+                g.writeStartArray();
+                for (JsonNode item : node) {
+                    writeTree(g, item);
+                }
+                g.writeEndArray();
+            }
+            case STRING -> g.writeString(node.textValue());
+            case BOOLEAN -> g.writeBoolean(node.booleanValue());
+            case NULL -> g.writeNull();
+            case NUMBER -> {
+                switch (node.numberType()) {
+                    case INT -> g.writeNumber(node.intValue());
+                    case LONG -> g.writeNumber(node.longValue());
+                    case BIG_INTEGER -> g.writeNumber(node.bigIntegerValue());
+                    case BIG_DECIMAL -> g.writeNumber(node.decimalValue());
+                    case FLOAT -> g.writeNumber(node.floatValue());
+                    default -> g.writeNumber(node.doubleValue());
+                }
+            }
+            // not made by a JSON parser; written the general way should one ever be
+            default -> MAPPER.writeTree(g, node);
+        }
+    }
+
+    /** Every field a value can have, in the sorted order a summary lists them in. */
+    private static final List<String> VALUE_FIELDS = List.of("created_at", "custom_attributes", "directory_id",
+            "domains", "email", "first_name", "group_id", "id", "idp_id", "last_name", "name", "organization_id",
+            "role", "roles", "state", "type", "updated_at", "user_id");
+
+    private static final Map<String, Integer> FIELD_INDEX = fieldIndexes();
+
+    private static Map<String, Integer> fieldIndexes() {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < VALUE_FIELDS.size(); i++) {
+            index.put(VALUE_FIELDS.get(i), i);
+        }
+        return Map.copyOf(index);
+    }
+
+    private static int fieldIndex(String name) {
+        Integer i = FIELD_INDEX.get(name);
+        if (i == null) {
+            throw new IllegalArgumentException("not a value field: " + name);
+        }
+        return i;
+    }
+
+    /**
+     * The sorted list of the fields set in {@code bits}. A burst's values have a handful of shapes, so each list is
+     * made once instead of sorted for every value; at most one per subset of a kind's fields is ever kept.
+     */
+    private static final java.util.concurrent.ConcurrentMap<Long, List<String>> SORTED_FIELDS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static List<String> sortedFields(long bits) {
+        return SORTED_FIELDS.computeIfAbsent(bits, b -> {
+            List<String> names = new ArrayList<>(Long.bitCount(b));
+            for (int i = 0; i < VALUE_FIELDS.size(); i++) {
+                if ((b & (1L << i)) != 0) {
+                    names.add(VALUE_FIELDS.get(i));
+                }
+            }
+            return List.copyOf(names);
+        });
     }
 }

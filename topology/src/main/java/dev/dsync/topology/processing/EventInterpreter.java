@@ -2,7 +2,6 @@ package dev.dsync.topology.processing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
-import dev.dsync.events.EventTimes;
 import dev.dsync.events.WorkosEvent;
 import dev.dsync.topology.state.EventKey;
 import dev.dsync.topology.state.StateKeys;
@@ -121,7 +120,7 @@ public final class EventInterpreter {
             return new Rejected("invalid_created_at");
         }
         long eventMicros = createdMicros.get();
-        String createdAt = EventTimes.format(instant(eventMicros));
+        String createdAt = Times.formatMicros(eventMicros);
         EventMeta meta = new EventMeta(event.id(), type, dir, new EventKey(eventMicros, event.id()), createdAt);
 
         JsonNode data = event.data();

@@ -113,6 +113,55 @@ final class Times {
         return !s.regionMatches(len - 4, "000", 0, 3);
     }
 
+    /**
+     * {@code ISO_INSTANT}'s text of a time in epoch microseconds, written without the formatter: every event's
+     * {@code created_at} is written this way, and the formatter cost the stream thread 2% of its time.
+     */
+    static String formatMicros(long micros) {
+        long seconds = Math.floorDiv(micros, 1_000_000L);
+        int fraction = (int) Math.floorMod(micros, 1_000_000L);
+        if (micros < 0 || seconds >= LAST_FAST_SECOND) {
+            return EventTimes.format(EventInterpreter.instant(micros));
+        }
+        LocalDateTime t = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+        char[] c = new char[27];
+        put(c, 0, t.getYear(), 4);
+        c[4] = '-';
+        put(c, 5, t.getMonthValue(), 2);
+        c[7] = '-';
+        put(c, 8, t.getDayOfMonth(), 2);
+        c[10] = 'T';
+        put(c, 11, t.getHour(), 2);
+        c[13] = ':';
+        put(c, 14, t.getMinute(), 2);
+        c[16] = ':';
+        put(c, 17, t.getSecond(), 2);
+        int end = 19;
+        // as ISO_INSTANT: no fraction when it is zero, else the shortest of 3 or 6 digits that holds it
+        if (fraction != 0) {
+            c[end++] = '.';
+            if (fraction % 1000 == 0) {
+                put(c, end, fraction / 1000, 3);
+                end += 3;
+            } else {
+                put(c, end, fraction, 6);
+                end += 6;
+            }
+        }
+        c[end++] = 'Z';
+        return new String(c, 0, end);
+    }
+
+    /** The first second of the year 10000, which ISO_INSTANT writes with a sign. */
+    private static final long LAST_FAST_SECOND = AFTER_LAST.getEpochSecond();
+
+    private static void put(char[] c, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            c[i] = (char) ('0' + value % 10);
+            value /= 10;
+        }
+    }
+
     private static int digits(String s, int from, int count) {
         int v = 0;
         for (int i = from; i < from + count; i++) {

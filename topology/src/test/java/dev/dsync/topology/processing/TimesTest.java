@@ -37,6 +37,28 @@ class TimesTest {
         }
     }
 
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void formatsMicrosAsEventTimesDoes(long seed) {
+        Random r = new Random(seed);
+        for (int i = 0; i < 5000; i++) {
+            long seconds = switch (r.nextInt(4)) {
+                case 0 -> r.nextLong(0, 253402300799L); // up to 9999-12-31T23:59:59
+                case 1 -> r.nextLong(253402300799L - 100, 253402300799L + 100); // around the year 10000
+                case 2 -> r.nextLong(0, 100); // around the epoch
+                default -> r.nextLong(1_500_000_000L, 2_000_000_000L); // the years WorkOS events carry
+            };
+            long micros = seconds * 1_000_000L + switch (r.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> r.nextInt(1000) * 1000L;
+                default -> r.nextInt(1_000_000);
+            };
+            assertThat(Times.formatMicros(micros)).as("seed %d: %d", seed, micros)
+                    .isEqualTo(EventTimes.format(EventInterpreter.instant(micros)));
+        }
+        assertThat(Times.formatMicros(Long.MAX_VALUE)).isEqualTo(EventTimes.format(EventInterpreter.instant(Long.MAX_VALUE)));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"2026-05-18T14:03:41.512Z", "2023-04-28 20:05:31.093", "2021-10-27 15:21:50.640959",
             "2021-06-25T19:07:33Z", "2021-06-25T19:07:33.000Z", "2021-06-25T19:07:33.100000Z",
