@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.dsync.events.EventParser;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -191,7 +190,10 @@ public final class ChangeLogValues {
      * value, and a value changes exactly when a consumer can see a difference.
      */
     private static final class ValueWriter {
-        private final StringWriter text = new StringWriter(512);
+        /** Values are rendered one at a time on each thread, so each thread writes them into one buffer. */
+        private static final ThreadLocal<TextBuffer> BUFFERS = ThreadLocal.withInitial(TextBuffer::new);
+
+        private final TextBuffer text = BUFFERS.get().reset();
         private final JsonGenerator g;
         /** The value's non-null fields, as bits of {@link #VALUE_FIELDS}. */
         private long nonNullFields;

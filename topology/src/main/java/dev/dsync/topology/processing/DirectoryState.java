@@ -68,6 +68,8 @@ public final class DirectoryState {
      */
     private final Map<String, Optional<EntityRecord>> recentDirectories = new HashMap<>();
     private final Map<String, Optional<EventKey>> recentHorizons = new HashMap<>();
+    /** Per directory, whether a user or group of it has a barrier ({@link #hasMemberBarriers}). */
+    private final Map<String, Boolean> memberBarriers = new HashMap<>();
 
     DirectoryState(DirectoryStores stores, InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
                           TopologyMetrics metrics) {
@@ -184,10 +186,13 @@ public final class DirectoryState {
 
     private boolean applyMembership(MembershipEvent e, EventKey directoryBarrier) {
         String dir = e.meta().directoryId();
-        EntityRecord group = groups.get(StateKeys.entity(dir, e.groupId()));
-        EntityRecord user = users.get(StateKeys.entity(dir, e.userId()));
-        EventKey barrier = EventKey.max(directoryBarrier,
-                EventKey.max(group == null ? null : group.barrier(), user == null ? null : user.barrier()));
+        EventKey barrier = directoryBarrier;
+        if (hasMemberBarriers(dir)) {
+            EntityRecord group = groups.get(StateKeys.entity(dir, e.groupId()));
+            EntityRecord user = users.get(StateKeys.entity(dir, e.userId()));
+            barrier = EventKey.max(barrier,
+                    EventKey.max(group == null ? null : group.barrier(), user == null ? null : user.barrier()));
+        }
         if (!e.meta().key().isAfter(barrier)) {
             return false;
         }
@@ -281,6 +286,8 @@ public final class DirectoryState {
         store.put(storeKey, next);
         if (kind == EntityKind.DIRECTORY) {
             recentDirectories.put(storeKey, Optional.of(next));
+        } else if (next.barrier() != null) {
+            memberBarriers.put(StateKeys.parts(storeKey)[0], true);
         }
         emitIfChanged(ChangeLog.Entity.of(kind, id), EntityRecord.rendered(current), EntityRecord.rendered(next),
                 summary, false);
@@ -292,6 +299,37 @@ public final class DirectoryState {
             changeLog.emit(entity, before, after, afterSummary, cascade);
             metrics.increment(EMITTED);
         }
+    }
+
+    /**
+     * Whether any user or group of the directory has a barrier, which a membership event must then be checked
+     * against. Until the first deletion nobody has one (an initial sync, three quarters of whose events are
+     * memberships), and two store reads per membership event are saved. Learnt by one scan of the directory's users
+     * and groups the first time this task needs it, then kept up to date by {@link #put}; the purger only ever
+     * removes barriers, so what is remembered can only be too cautious.
+     */
+    private boolean hasMemberBarriers(String dir) {
+        Boolean known = memberBarriers.get(dir);
+        if (known == null) {
+            if (memberBarriers.size() >= MAX_RECENT) {
+                memberBarriers.clear();
+            }
+            String prefix = StateKeys.directoryPrefix(dir);
+            known = anyBarrier(users, prefix) || anyBarrier(groups, prefix);
+            memberBarriers.put(dir, known);
+        }
+        return known;
+    }
+
+    private static boolean anyBarrier(KeyValueStore<String, EntityRecord> store, String prefix) {
+        try (KeyValueIterator<String, EntityRecord> it = store.prefixScan(prefix, KEYS)) {
+            while (it.hasNext()) {
+                if (it.next().value.barrier() != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Forgets what {@link #recent} remembers: to be called after anything else wrote the stores. */

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,6 +30,7 @@ public final class ProvisioningRecords {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final MessageDigest sha256;
+    private final TextBuffer text = new TextBuffer();
     /** The last {@code applied_at} rendered, and its time: the records of one burst share a handful of them. */
     private long appliedAtMs = Long.MIN_VALUE;
     private String appliedAt;
@@ -77,8 +77,7 @@ public final class ProvisioningRecords {
         // Written as text and then encoded, not by Jackson's UTF-8 generator: that one refuses a lone surrogate,
         // which a JSON escape in an accepted event can put in a value; the encoder replaces it, as on the
         // change-log topics.
-        StringWriter out = new StringWriter(256 + (before == null ? 0 : before.length())
-                + (after == null ? 0 : after.length()));
+        TextBuffer out = text.reset();
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             field(g, "id", id(cause.eventId(), topic, key));
@@ -118,7 +117,7 @@ public final class ProvisioningRecords {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        return out.utf8();
     }
 
     /** A string field, its name from the quoted vocabulary; the value may be null. */
