@@ -155,7 +155,8 @@ public final class EventParser {
      * only the scalar {@code id} and {@code organization_id} are kept.
      */
     private static ObjectNode object(JsonParser parser, boolean embedded) throws IOException {
-        ObjectNode object = NODES.objectNode();
+        // an event's data has a dozen or two fields: sized for them, its map is never grown
+        ObjectNode object = embedded ? NODES.objectNode() : new ObjectNode(NODES, new java.util.LinkedHashMap<>(64));
         Names names = new Names();
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
             String name = names.add(parser);
@@ -228,8 +229,11 @@ public final class EventParser {
                 added = many.add(name);
             } else if (count < SCANNED) {
                 added = true;
+                // the parser hands out one canonical string per name, so the hash (cached) settles nearly every pair
+                int hash = name.hashCode();
                 for (int i = 0; i < count && added; i++) {
-                    added = !few[i].equals(name);
+                    String seen = few[i];
+                    added = seen != name && (seen.hashCode() != hash || !seen.equals(name));
                 }
                 if (added) {
                     few[count++] = name;

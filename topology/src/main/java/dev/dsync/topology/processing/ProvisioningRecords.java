@@ -117,7 +117,8 @@ public final class ProvisioningRecords {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.utf8();
+        // the JDK's encoder replaces a lone surrogate with '?', as on the change-log topics
+        return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /** A string field, its name from the quoted vocabulary; the value may be null. */

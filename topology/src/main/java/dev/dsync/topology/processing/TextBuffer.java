@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * A reusable, unsynchronised {@link Writer} that change-log values and provisioning records are generated into,
  * one per stream thread. A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
- * while a record is written, and copies it again to make a string and then bytes: about 4 KB of garbage per event.
+ * while a record is written, and copies it once more to make a string: 2–3 KB of garbage per event.
  */
 final class TextBuffer extends Writer {
 
@@ -64,56 +64,5 @@ final class TextBuffer extends Writer {
     @Override
     public String toString() {
         return new String(chars, 0, length);
-    }
-
-    /**
-     * The text in UTF-8, byte for byte what {@code toString().getBytes(UTF_8)} gives, without the string: a lone
-     * surrogate (which a JSON escape in an accepted event can produce) becomes {@code ?}.
-     */
-    byte[] utf8() {
-        int size = 0;
-        for (int i = 0; i < length; i++) {
-            char c = chars[i];
-            if (c < 0x80) {
-                size++;
-            } else if (c < 0x800) {
-                size += 2;
-            } else if (!Character.isSurrogate(c)) {
-                size += 3;
-            } else if (pairAt(i)) {
-                size += 4;
-                i++;
-            } else {
-                size++;
-            }
-        }
-        byte[] out = new byte[size];
-        int at = 0;
-        for (int i = 0; i < length; i++) {
-            char c = chars[i];
-            if (c < 0x80) {
-                out[at++] = (byte) c;
-            } else if (c < 0x800) {
-                out[at++] = (byte) (0xC0 | (c >> 6));
-                out[at++] = (byte) (0x80 | (c & 0x3F));
-            } else if (!Character.isSurrogate(c)) {
-                out[at++] = (byte) (0xE0 | (c >> 12));
-                out[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                out[at++] = (byte) (0x80 | (c & 0x3F));
-            } else if (pairAt(i)) {
-                int cp = Character.toCodePoint(c, chars[++i]);
-                out[at++] = (byte) (0xF0 | (cp >> 18));
-                out[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                out[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                out[at++] = (byte) (0x80 | (cp & 0x3F));
-            } else {
-                out[at++] = '?';
-            }
-        }
-        return out;
-    }
-
-    private boolean pairAt(int i) {
-        return Character.isHighSurrogate(chars[i]) && i + 1 < length && Character.isLowSurrogate(chars[i + 1]);
     }
 }
