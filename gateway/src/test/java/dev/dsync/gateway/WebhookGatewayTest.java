@@ -79,6 +79,30 @@ class WebhookGatewayTest {
                 .isGreaterThanOrEqualTo(Long.parseLong(headers.get("workos-signature-timestamp")));
     }
 
+    /**
+     * The event parser reads nested values recursively: a body nested as deep as the parser allows (1,000 levels) is
+     * read on the request's thread, and one level deeper is a 400, never a stack overflow or a 500.
+     */
+    @Test
+    void nestingUpToTheParsersLimitIsReadAndBeyondItIsRefused() throws Exception {
+        String id = uniqueId();
+        // the envelope, data and custom_attributes are three levels; the arrays inside make up the rest
+        String atTheLimit = nested(id, 997);
+        HttpResponse<String> accepted = postSigned(port, atTheLimit);
+        assertThat(accepted.statusCode()).isEqualTo(200);
+        assertThat(only(kafka.readAll(Topics.EVENTS), id).value()).isEqualTo(atTheLimit.getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<String> refused = postSigned(port, nested(uniqueId(), 998));
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.body()).isEqualTo("{\"error\":\"invalid_event\"}");
+    }
+
+    private static String nested(String id, int arrays) {
+        return "{\"id\":\"" + id + "\",\"event\":\"dsync.user.created\",\"created_at\":\"2026-05-18T14:03:41.512Z\","
+                + "\"data\":{\"id\":\"directory_user_deep\",\"directory_id\":\"directory_deep\",\"custom_attributes\":"
+                + "{\"deep\":" + "[".repeat(arrays) + "]".repeat(arrays) + "}}}";
+    }
+
     @Test
     void directoryEventsAreKeyedByDataId() throws Exception {
         String id = uniqueId();

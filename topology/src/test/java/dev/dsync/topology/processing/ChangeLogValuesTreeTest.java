@@ -33,6 +33,17 @@ class ChangeLogValuesTreeTest {
         }
     }
 
+    @Test
+    void writesATreeAsDeepAsTheParserAllows() throws Exception {
+        String json = "{\"deep\":" + "[".repeat(998) + "1.50" + "]".repeat(998) + "}";
+        JsonNode tree = EventParser.MAPPER.readTree(json);
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
+            ChangeLogValues.writeTree(g, tree);
+        }
+        assertThat(out.toString()).isEqualTo(json);
+    }
+
     private static String value(Random random, int depth) {
         int kind = depth > 3 ? 0 : random.nextInt(3);
         if (kind == 0) {
