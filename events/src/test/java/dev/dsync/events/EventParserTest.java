@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,6 +44,29 @@ class EventParserTest {
     void directoryIdDerivation(String json, String expected) throws Exception {
         WorkosEvent event = EventParser.parse(json.getBytes(StandardCharsets.UTF_8));
         assertThat(event.directoryId().orElse(null)).isEqualTo(expected);
+    }
+
+    /** Objects of more keys than the parser compares one by one: it switches to a set, which must refuse the same. */
+    @org.junit.jupiter.api.Test
+    void duplicateKeysAreRefusedInObjectsOfManyKeys() throws Exception {
+        String twenty = java.util.stream.IntStream.range(0, 20).mapToObj(i -> "\"k" + i + "\":" + i)
+                .collect(java.util.stream.Collectors.joining(","));
+        assertThat(EventParser.parse(body("custom_attributes", twenty)).data().get("custom_attributes").size())
+                .isEqualTo(20);
+        assertThat(EventParser.parse(body("raw_attributes", twenty)).id()).isEqualTo("e");
+        for (String repeated : List.of("\"k3\":1", "\"k17\":1", "\"k19\":1")) {
+            // a kept part and a left-out part
+            for (String part : List.of("custom_attributes", "raw_attributes")) {
+                assertThatThrownBy(() -> EventParser.parse(body(part, twenty + "," + repeated)))
+                        .as(part + " " + repeated).isInstanceOfSatisfying(EventParser.InvalidEventException.class,
+                                e -> assertThat(e.reason()).isEqualTo("malformed_json"));
+            }
+        }
+    }
+
+    private static byte[] body(String part, String fields) {
+        return ("{\"id\":\"e\",\"event\":\"x\",\"data\":{\"" + part + "\":{" + fields + "}}}")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     @ParameterizedTest

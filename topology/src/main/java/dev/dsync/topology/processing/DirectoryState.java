@@ -311,9 +311,8 @@ public final class DirectoryState {
     private boolean hasMemberBarriers(String dir) {
         Boolean known = memberBarriers.get(dir);
         if (known == null) {
-            if (memberBarriers.size() >= MAX_RECENT) {
-                memberBarriers.clear();
-            }
+            // not bounded like the caches above: a miss here costs a scan of the directory, not one read, and an
+            // entry is one flag per directory the task owns
             String prefix = StateKeys.directoryPrefix(dir);
             known = anyBarrier(users, prefix) || anyBarrier(groups, prefix);
             memberBarriers.put(dir, known);

@@ -77,7 +77,7 @@ public final class ProvisioningRecords {
         // Written as text and then encoded, not by Jackson's UTF-8 generator: that one refuses a lone surrogate,
         // which a JSON escape in an accepted event can put in a value; the encoder replaces it, as on the
         // change-log topics.
-        TextBuffer out = text.reset();
+        TextBuffer out = text.take();
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
             field(g, "id", id(cause.eventId(), topic, key));
@@ -118,7 +118,7 @@ public final class ProvisioningRecords {
             throw new UncheckedIOException(e);
         }
         // the JDK's encoder replaces a lone surrogate with '?', as on the change-log topics
-        return out.toString().getBytes(StandardCharsets.UTF_8);
+        return out.release().getBytes(StandardCharsets.UTF_8);
     }
 
     /** A string field, its name from the quoted vocabulary; the value may be null. */

@@ -4,8 +4,8 @@ import java.io.Writer;
 import java.util.Arrays;
 
 /**
- * A reusable, unsynchronised {@link Writer} that change-log values and provisioning records are generated into,
- * one per stream thread. A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
+ * A reusable, unsynchronised {@link Writer} that change-log values (one per thread) and provisioning records (one per
+ * task) are generated into. A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
  * while a record is written, and copies it once more to make a string: 2–3 KB of garbage per event.
  */
 final class TextBuffer extends Writer {
@@ -15,14 +15,28 @@ final class TextBuffer extends Writer {
 
     private char[] chars = new char[2048];
     private int length;
+    private boolean inUse;
 
-    /** Empties the buffer for the next record. */
-    TextBuffer reset() {
+    /**
+     * This buffer, emptied, for one record; a new one when this one is still taken (a record written while another is
+     * being written on the same thread, which nothing does today), so that two records can never mix.
+     */
+    TextBuffer take() {
+        TextBuffer b = inUse ? new TextBuffer() : this;
+        b.length = 0;
+        b.inUse = true;
+        return b;
+    }
+
+    /** The record's text; the buffer is free again, and shrunk back after an unusually large record. */
+    String release() {
+        String text = toString();
+        length = 0;
+        inUse = false;
         if (chars.length > KEPT) {
             chars = new char[KEPT];
         }
-        length = 0;
-        return this;
+        return text;
     }
 
     private void ensure(int more) {

@@ -15,9 +15,9 @@ class TextBufferTest {
     void holdsExactlyWhatWasWritten() {
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        TextBuffer buffer = new TextBuffer();
+        TextBuffer shared = new TextBuffer();
         for (int i = 0; i < 20_000; i++) {
-            buffer.reset();
+            TextBuffer buffer = shared.take();
             StringBuilder expected = new StringBuilder();
             int writes = random.nextInt(6);
             for (int w = 0; w < writes; w++) {
@@ -35,7 +35,20 @@ class TextBufferTest {
                 }
                 expected.append(s);
             }
-            assertThat(buffer.toString()).as("seed %d", seed).isEqualTo(expected.toString());
+            assertThat(buffer.release()).as("seed %d", seed).isEqualTo(expected.toString());
         }
+    }
+
+    @Test
+    void aSecondRecordWhileTheFirstIsWrittenGetsItsOwnBuffer() {
+        TextBuffer shared = new TextBuffer();
+        TextBuffer first = shared.take();
+        first.write("first", 0, 5);
+        TextBuffer second = shared.take();
+        second.write("second", 0, 6);
+        assertThat(second).isNotSameAs(first);
+        assertThat(second.release()).isEqualTo("second");
+        assertThat(first.release()).isEqualTo("first");
+        assertThat(shared.take()).isSameAs(shared);
     }
 }
