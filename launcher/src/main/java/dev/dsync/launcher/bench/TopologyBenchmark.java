@@ -115,9 +115,10 @@ public final class TopologyBenchmark {
                     + "per event, %.1f s from start() to the last change-log record committed%n", topoRate, topoCpu,
                     topoThread, topoTotal);
             double alikeRate = median(alike, r -> r.rate(events));
-            System.out.printf("median writes-alike pass-through: %.0f events/s = %.0f%% of the pass-through, %.3f CPU-s "
-                    + "per 1,000 events, stream thread %.1f µs per event%n", alikeRate, 100 * alikeRate / passRate,
-                    median(alike, r -> r.cpuSecondsPer1000(events)), median(alike, r -> r.streamThreadMicros(events)));
+            System.out.printf("median writes-alike pass-through: %.0f events/s = %.0f%% of the pass-through, "
+                    + "%.3f CPU-s per 1,000 events, stream thread %.1f µs per event%n", alikeRate,
+                    100 * alikeRate / passRate, median(alike, r -> r.cpuSecondsPer1000(events)),
+                    median(alike, r -> r.streamThreadMicros(events)));
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%); topology / writes-alike pass-through: "
                     + "%.0f%%%n", 100 * topoRate / passRate, 100 * topoRate / alikeRate);
             double npRate = median(noProvisioning, r -> r.rate(events));
@@ -273,11 +274,8 @@ public final class TopologyBenchmark {
         t.addSink("out", PASS_THROUGH_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(), "write");
         t.addSink("second", PASS_THROUGH_SECOND_TOPIC, new ByteArraySerializer(), new ByteArraySerializer(),
                 "write");
-        TopologyConfig config = TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(), Map.of(
-                DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
-                DsyncEnv.APPLICATION_ID.name(), appId,
-                DsyncEnv.STATE_DIR.name(), stateDir.toString())));
-        Properties p = config.toStreamsProperties();
+        // the topology's own settings; whether it would write provisioning records does not change them
+        Properties p = topologyConfig(kafka, stateDir, appId, true).toStreamsProperties();
         p.remove(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG);
         return runApp(kafka, t, p, expected, appId);
     }
@@ -303,14 +301,19 @@ public final class TopologyBenchmark {
         }
     }
 
-    static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected, boolean provisioning)
-            throws Exception {
-        // DSYNC_* variables (for example DSYNC_COMMIT_INTERVAL) apply, as in production
-        TopologyConfig config = TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(), Map.of(
+    /** The topology's configuration for a run; DSYNC_* variables apply as in production. */
+    private static TopologyConfig topologyConfig(EmbeddedKafka kafka, Path stateDir, String appId,
+                                                 boolean provisioning) {
+        return TopologyConfig.fromEnv(DsyncEnv.with(System.getenv(), Map.of(
                 DsyncEnv.KAFKA_BOOTSTRAP_SERVERS.name(), kafka.bootstrapServers(),
                 DsyncEnv.APPLICATION_ID.name(), appId,
                 DsyncEnv.STATE_DIR.name(), stateDir.toString(),
                 DsyncEnv.PROVISIONING.name(), provisioning ? "on" : "off")));
+    }
+
+    static Result runTopology(EmbeddedKafka kafka, Path stateDir, String appId, long expected, boolean provisioning)
+            throws Exception {
+        TopologyConfig config = topologyConfig(kafka, stateDir, appId, provisioning);
         try (CommittedCounter counter = new CommittedCounter(kafka, Topics.CHANGE_LOGS)) {
             long start = System.nanoTime();
             DsyncStreams topology = DsyncStreams.start(config);

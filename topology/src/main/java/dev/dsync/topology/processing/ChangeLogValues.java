@@ -32,13 +32,12 @@ public final class ChangeLogValues {
             "role", "roles", "state", "type", "updated_at", "user_id");
 
     /**
-     * The field names of every value and provisioning record, and the provisioning record's fixed values, quoted
-     * once: writing one is then a copy instead of an escape check per character, and a record writes some thirty.
+     * The field names of every value (those of {@link #VALUE_FIELDS}, then the sync metadata) and provisioning
+     * record, and the provisioning record's fixed values, quoted once: writing one is then a copy instead of an
+     * escape check per character, and a record writes some thirty.
      */
     private static final Map<String, Name> NAMES = names(List.of(
-            "id", "directory_id", "organization_id", "idp_id", "email", "first_name", "last_name", "name", "state",
-            "role", "roles", "custom_attributes", "created_at", "updated_at", "type", "domains", "group_id",
-            "user_id", "last_event_id", "last_event_at",
+            "last_event_id", "last_event_at",
             "entity", "before", "after", "changed_fields", "cause", "event_id", "event_type", "source",
             "occurred_at", "applied_at", "kind", "directory", "user", "group", "membership", "cascade",
             "directory.activated", "directory.updated", "directory.deleted", "group.created", "group.updated",
@@ -58,7 +57,8 @@ public final class ChangeLogValues {
      */
     private static Map<String, Name> names(List<String> names) {
         Map<String, Name> out = new HashMap<>();
-        java.util.stream.Stream.concat(names.stream(), dev.dsync.events.InputHeaders.SOURCES.stream())
+        java.util.stream.Stream.of(VALUE_FIELDS, names, dev.dsync.events.InputHeaders.SOURCES)
+                .flatMap(java.util.Collection::stream)
                 .forEach(n -> out.put(n, new Name(new SerializedString(n), VALUE_FIELDS.indexOf(n))));
         return java.util.Collections.unmodifiableMap(out);
     }
