@@ -3,7 +3,6 @@ package dev.dsync.topology;
 import dev.dsync.events.Topics;
 import dev.dsync.topology.processing.ApplyEventProcessor;
 import dev.dsync.topology.processing.ChangeLog;
-import dev.dsync.topology.processing.DedupeProcessor;
 import dev.dsync.topology.processing.ParseEventProcessor;
 import dev.dsync.topology.state.EntityRecord;
 import dev.dsync.topology.state.EventKey;
@@ -24,13 +23,13 @@ import org.apache.kafka.streams.state.Stores;
  * The one place where the topology is assembled: every processor, store and topic name is here.
  *
  * <pre>
- *  workos.dsync.events ─► parse-event ─┬─► dedupe-event ─► apply-event ─┬─► dsync.directories
- *                                      │   [seen-events]   [directories, ├─► dsync.users
- *                                      │                    users, groups,├─► dsync.groups
- *                                      │                    memberships,  ├─► dsync.group_memberships
- *                                      │                                  └─► dsync.provisioning
- *                                      │                    memberships-by-user, tombstone-expiry,
- *                                      │                    purge-horizons, last-events]
+ *  workos.dsync.events ─► parse-event ─┬─► apply-event ─┬─► dsync.directories
+ *                                      │   [directories, ├─► dsync.users
+ *                                      │    users, groups,├─► dsync.groups
+ *                                      │    memberships,  ├─► dsync.group_memberships
+ *                                      │                  └─► dsync.provisioning
+ *                                      │    memberships-by-user, tombstone-expiry,
+ *                                      │    purge-horizons, last-events, seen-events]
  *                                      └─► workos.dsync.events.dlq
  * </pre>
  *
@@ -42,7 +41,6 @@ public final class DsyncTopology {
 
     public static final String SOURCE = "workos-events";
     public static final String PARSE = "parse-event";
-    public static final String DEDUPE = "dedupe-event";
     public static final String APPLY = "apply-event";
     public static final String DEAD_LETTER_SINK = "dead-letters";
     public static final String DIRECTORIES_SINK = "directories-changelog";
@@ -62,8 +60,9 @@ public final class DsyncTopology {
     /** Key: directory id, SEP, user id, SEP, group id; one entry per memberships row. */
     public static final String MEMBERSHIPS_BY_USER_STORE = "memberships-by-user";
     /**
-     * Key: directory id, SEP, event id; value: wall-clock time first seen. Swept after the retention. Local only
-     * (no changelog): after a crash or a move a copy is handled by the version rules, only counted as stale.
+     * Key: directory id, SEP, event id; value: wall-clock time noted. Ids of events taken in that the other stores
+     * no longer show (see SeenEvents), swept after the retention. Local only (no changelog): after a crash or a
+     * move, a copy of such an event is handled by the version rules, only counted as stale.
      */
     public static final String SEEN_EVENTS_STORE = "seen-events";
     /** Key: directory id; value: the newest event key the purger has forgotten a marker of (deletions stay deleted). */
@@ -91,12 +90,10 @@ public final class DsyncTopology {
         Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(),
                 config.eventsTopic());
-        t.addProcessor(PARSE, () -> new ParseEventProcessor(DEDUPE, DEAD_LETTER_SINK, metrics), SOURCE);
-        t.addProcessor(DEDUPE, () -> new DedupeProcessor(SEEN_EVENTS_STORE, retention, config.purgeInterval(),
-                metrics), PARSE);
+        t.addProcessor(PARSE, () -> new ParseEventProcessor(APPLY, DEAD_LETTER_SINK, metrics), SOURCE);
         ApplyEventProcessor.Stores stores = new ApplyEventProcessor.Stores(DIRECTORIES_STORE, USERS_STORE,
                 GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE, HORIZONS_STORE,
-                LAST_EVENTS_STORE);
+                LAST_EVENTS_STORE, SEEN_EVENTS_STORE);
         Map<ChangeLog.Topic, String> sinks = Map.of(
                 ChangeLog.Topic.DIRECTORIES, DIRECTORIES_SINK,
                 ChangeLog.Topic.USERS, USERS_SINK,
@@ -104,12 +101,11 @@ public final class DsyncTopology {
                 ChangeLog.Topic.MEMBERSHIPS, MEMBERSHIPS_SINK);
         String provisioning = config.provisioning() ? PROVISIONING_SINK : null;
         t.addProcessor(APPLY, () -> new ApplyEventProcessor(stores, sinks, config.inactiveUsers(), retention,
-                config.purgeInterval(), metrics, provisioning), DEDUPE);
+                config.purgeInterval(), metrics, provisioning), PARSE);
 
         // Not logged: the state rules already make a second copy of an event change nothing (same version, same
-        // barrier, or behind the purge horizon), so the ids only save work and count duplicates. Restoring them
-        // after a crash is not worth a changelog write per event, a third of everything the topology writes.
-        t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()).withLoggingDisabled(), DEDUPE);
+        // barrier, or behind the purge horizon), so the ids only tell duplicates from stale events.
+        t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()).withLoggingDisabled(), APPLY);
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(GROUPS_STORE, EntityRecord.SERDE), APPLY);

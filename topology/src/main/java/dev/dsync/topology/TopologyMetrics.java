@@ -19,7 +19,7 @@ public final class TopologyMetrics {
         RECEIVED("events_received"),
         /** Events that changed state (whether or not that changed a change-log row). */
         APPLIED("events_applied"),
-        /** Events whose id was seen before within the retention. */
+        /** Copies of events taken in before: the stores show them, or their id was noted within the retention. */
         DUPLICATE("events_duplicate"),
         /** Events older than the state they would have changed (or than a deletion barrier). */
         STALE("events_stale"),

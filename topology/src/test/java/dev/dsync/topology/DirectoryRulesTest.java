@@ -449,9 +449,22 @@ class DirectoryRulesTest {
     }
 
     @Test
-    void seenEventsAreForgottenAfterTheRetention() {
+    void aCopyOfTheEventTheStoresShowIsADuplicateHoweverLateItComes() {
         String created = user("dsync.user.created", "e1", 100, D, U1, "active", "Ann", 100);
         h.pipe(created);
+        h.advanceWallClock(java.time.Duration.ofDays(30));
+        h.pipe(created);
+        assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
+        assertThat(h.metrics.get(Counter.STALE)).isZero();
+        assertThat(h.all(Topics.USERS)).hasSize(1);
+    }
+
+    @Test
+    void aReplacedEventIsRememberedForTheRetention() {
+        String created = user("dsync.user.created", "e1", 100, D, U1, "active", "Ann", 100);
+        String renamed = user("dsync.user.updated", "e2", 200, D, U1, "active", "Anne", 200);
+        h.pipe(created);
+        h.pipe(renamed);
         h.advanceWallClock(java.time.Duration.ofDays(3));
         h.pipe(created);
         assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
@@ -460,7 +473,34 @@ class DirectoryRulesTest {
         // no longer recognised as a duplicate, but still stale: nothing is emitted either way
         assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
         assertThat(h.metrics.get(Counter.STALE)).isEqualTo(1);
-        assertThat(h.all(Topics.USERS)).hasSize(1);
+        // the event the stores show is always recognised
+        h.pipe(renamed);
+        assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(2);
+        assertThat(h.all(Topics.USERS)).hasSize(2);
+    }
+
+    @Test
+    void aStaleEventsSecondCopyIsADuplicate() {
+        h.pipe(group("dsync.group.updated", "e2", 200, D, G1, "New", 200));
+        h.pipe(group("dsync.group.created", "e1", 100, D, G1, "Old", 100));
+        h.pipe(group("dsync.group.created", "e1", 100, D, G1, "Old", 100));
+        assertThat(h.metrics.get(Counter.STALE)).isEqualTo(1);
+        assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
+    }
+
+    @Test
+    void copiesOfEventsACascadeRemovedAreDuplicates() {
+        String added = membership("dsync.group.user_added", "e2", 200, D, G1, U1);
+        String directoryGone = directory("dsync.deleted", "e9", 900, D, "inactive", "Acme", 900);
+        h.pipe(directory("dsync.activated", "e0", 50, D, "active", "Acme", 50));
+        h.pipe(group("dsync.group.created", "e1", 100, D, G1, "Eng", 100));
+        h.pipe(added);
+        h.pipe(directoryGone);
+        h.pipe(added);
+        h.pipe(group("dsync.group.created", "e1", 100, D, G1, "Eng", 100));
+        h.pipe(directoryGone);
+        assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(3);
+        assertThat(h.metrics.get(Counter.STALE)).isZero();
     }
 
     @Test

@@ -138,6 +138,8 @@ class TombstonePurgeTest {
                 "DSYNC_TOMBSTONE_PURGE_INTERVAL", "PT10S"));
         try (Harness h = new Harness(config)) {
             int events = 25_000; // more than one sweep step
+            // all older than the directory's deletion: stale, so each is noted as seen
+            h.pipe(directory("dsync.deleted", "gone", 1_000_000, D, "deleting", "Acme", 1_000_000));
             for (int i = 0; i < events; i++) {
                 h.pipe(membership("dsync.group.user_added", "e" + i, i, D, "g" + (i % 50), "u" + i));
             }

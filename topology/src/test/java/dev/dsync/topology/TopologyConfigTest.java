@@ -72,7 +72,7 @@ class TopologyConfigTest {
         TopologyDescription d = DsyncTopology.build(TopologyConfig.defaults()).describe();
         assertThat(d.subtopologies()).hasSize(1);
         assertThat(d.subtopologies().iterator().next().nodes()).extracting(TopologyDescription.Node::name)
-                .containsExactlyInAnyOrder(DsyncTopology.SOURCE, DsyncTopology.PARSE, DsyncTopology.DEDUPE,
+                .containsExactlyInAnyOrder(DsyncTopology.SOURCE, DsyncTopology.PARSE,
                         DsyncTopology.APPLY, DsyncTopology.DEAD_LETTER_SINK, DsyncTopology.DIRECTORIES_SINK,
                         DsyncTopology.USERS_SINK, DsyncTopology.GROUPS_SINK, DsyncTopology.MEMBERSHIPS_SINK,
                         DsyncTopology.PROVISIONING_SINK);

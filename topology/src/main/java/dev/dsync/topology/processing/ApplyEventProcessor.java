@@ -1,6 +1,7 @@
 package dev.dsync.topology.processing;
 
 import static dev.dsync.topology.TopologyMetrics.Counter.APPLIED;
+import static dev.dsync.topology.TopologyMetrics.Counter.DUPLICATE;
 import static dev.dsync.topology.TopologyMetrics.Counter.STALE;
 
 import dev.dsync.events.InputHeaders;
@@ -16,12 +17,16 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
-/** Applies events to the directory state and forwards the resulting change-log records to their sinks. */
+/**
+ * Applies events to the directory state, counts what became of each (applied, stale, duplicate), and forwards the
+ * resulting change-log records to their sinks.
+ */
 public final class ApplyEventProcessor implements Processor<String, DsyncEvent, byte[], byte[]> {
 
     /** Names of the stores this processor is connected to. */
     public record Stores(String directories, String users, String groups, String memberships,
-                         String membershipsByUser, String expiry, String horizons, String lastEvents) {
+                         String membershipsByUser, String expiry, String horizons, String lastEvents,
+                         String seenEvents) {
     }
 
     /** How often the last event of each directory is written: one write per directory and second, not per event. */
@@ -73,7 +78,9 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         this.context = context;
         ChangeLog changeLog = this::emit;
         DirectoryStores opened = DirectoryStores.open(context, stores);
-        state = new DirectoryState(opened, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
+        SeenEvents seen = new SeenEvents(opened.seenEvents(), retention, metrics);
+        context.schedule(SeenEvents.sweepEvery(purgeInterval), PunctuationType.WALL_CLOCK_TIME, seen::sweep);
+        state = new DirectoryState(opened, seen, inactiveUsers, context::currentSystemTimeMs, changeLog, metrics);
         TombstonePurger purger = new TombstonePurger(opened, retention, metrics);
         context.schedule(purgeInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
             purger.purge(now);
@@ -98,8 +105,16 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
         inputTimestamp = record.timestamp();
         cause = record.value();
         causeSource = source(record.headers().lastHeader(InputHeaders.SOURCE));
-        boolean applied = state.apply(record.value());
-        metrics.increment(applied ? APPLIED : STALE);
+        DirectoryState.Outcome outcome = state.apply(record.value());
+        metrics.increment(switch (outcome) {
+            case APPLIED -> APPLIED;
+            case STALE -> STALE;
+            case DUPLICATE -> DUPLICATE;
+        });
+        if (outcome == DirectoryState.Outcome.DUPLICATE) {
+            return; // a copy of an event already taken in is not the directory's last event
+        }
+        boolean applied = outcome == DirectoryState.Outcome.APPLIED;
         // kept as it is: only the last per directory and second is rendered and written, in flushLastEvents
         pendingLastEvents.put(cause.meta().directoryId(),
                 new LastEvent(cause.meta(), causeSource, applied, context.currentSystemTimeMs()));

@@ -57,6 +57,7 @@ public final class DirectoryState {
     private final KeyValueStore<String, byte[]> membershipsByUser;
     private final KeyValueStore<String, byte[]> expiry;
     private final KeyValueStore<String, EventKey> horizons;
+    private final SeenEvents seen;
     private final InactiveUserPolicy inactiveUsers;
     private final LongSupplier wallClock;
     private final ChangeLog changeLog;
@@ -71,8 +72,8 @@ public final class DirectoryState {
     /** Per directory, whether a user or group of it has a barrier ({@link #hasMemberBarriers}). */
     private final Map<String, Boolean> memberBarriers = new HashMap<>();
 
-    DirectoryState(DirectoryStores stores, InactiveUserPolicy inactiveUsers, LongSupplier wallClock, ChangeLog changeLog,
-                          TopologyMetrics metrics) {
+    DirectoryState(DirectoryStores stores, SeenEvents seen, InactiveUserPolicy inactiveUsers, LongSupplier wallClock,
+                   ChangeLog changeLog, TopologyMetrics metrics) {
         this.directories = stores.directories();
         this.users = stores.users();
         this.groups = stores.groups();
@@ -80,14 +81,43 @@ public final class DirectoryState {
         this.membershipsByUser = stores.membershipsByUser();
         this.expiry = stores.expiry();
         this.horizons = stores.horizons();
+        this.seen = seen;
         this.inactiveUsers = inactiveUsers;
         this.wallClock = wallClock;
         this.changeLog = changeLog;
         this.metrics = metrics;
     }
 
-    /** Applies one event; false when it was stale and changed nothing. */
-    public boolean apply(DsyncEvent event) {
+    /** What became of an event. */
+    public enum Outcome {
+        /** It changed state (whether or not that changed a change-log row). */
+        APPLIED,
+        /** It changed nothing: older than what it would have changed, or than a deletion barrier. */
+        STALE,
+        /** It changed nothing because it was taken in before: a second copy, which WorkOS may deliver. */
+        DUPLICATE
+    }
+
+    /**
+     * Applies one event. One that changes nothing is a duplicate when the stores still show it (it set the version
+     * or barrier they hold) or {@link SeenEvents} has it; otherwise it is stale, and noted there for its next copy.
+     */
+    public Outcome apply(DsyncEvent event) {
+        if (applyRules(event)) {
+            return Outcome.APPLIED;
+        }
+        String dir = event.meta().directoryId();
+        String id = event.meta().eventId();
+        long now = wallClock.getAsLong();
+        if (shownByStores(event) || seen.contains(dir, id, now)) {
+            return Outcome.DUPLICATE;
+        }
+        seen.remember(dir, id, now);
+        return Outcome.STALE;
+    }
+
+    /** False when the event was stale and changed nothing. */
+    private boolean applyRules(DsyncEvent event) {
         String dir = event.meta().directoryId();
         EntityRecord directory = recent(recentDirectories, directories, dir);
         EventKey directoryBarrier = directory == null ? null : directory.barrier();
@@ -126,7 +156,7 @@ public final class DirectoryState {
             if (!e.version().isNewerThan(current == null ? null : current.version())) {
                 return false;
             }
-            put(EntityKind.DIRECTORY, dir, dir, current, EntityRecord.live(e.version(), e.value(), current),
+            put(EntityKind.DIRECTORY, dir, dir, dir, current, EntityRecord.live(e.version(), e.value(), current),
                     e.summary());
             return true;
         }
@@ -140,7 +170,7 @@ public final class DirectoryState {
         EntityRecord next = covered || e.version().isNewerThan(current == null ? null : current.version())
                 ? EntityRecord.tombstone(e.version(), barrier, now)
                 : current.withBarrier(barrier, now);
-        put(EntityKind.DIRECTORY, dir, dir, current, next, null);
+        put(EntityKind.DIRECTORY, dir, dir, dir, current, next, null);
         expiry.put(StateKeys.expiry(now, EntityKind.DIRECTORY.tag, dir), PRESENT);
         return true;
     }
@@ -159,7 +189,7 @@ public final class DirectoryState {
             if (!newer) {
                 return false;
             }
-            put(e.kind(), key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current),
+            put(e.kind(), dir, key, e.entityId(), current, EntityRecord.live(e.version(), e.value(), current),
                     e.summary());
             return true;
         }
@@ -172,7 +202,7 @@ public final class DirectoryState {
         EventKey nextBarrier = EventKey.max(barrier, e.meta().key());
         EntityRecord next = newer ? EntityRecord.tombstone(e.version(), nextBarrier, now)
                 : current.withBarrier(nextBarrier, now);
-        put(e.kind(), key, e.entityId(), current, next, null);
+        put(e.kind(), dir, key, e.entityId(), current, next, null);
         expiry.put(StateKeys.expiry(now, e.kind().tag, key), PRESENT);
         if (raisesBarrier) {
             if (e.kind() == EntityKind.USER) {
@@ -213,6 +243,7 @@ public final class DirectoryState {
             expiry.put(StateKeys.expiry(now, 'M', key), PRESENT);
         }
         memberships.put(key, next);
+        replaced(dir, current, next);
         if (current == null) {
             membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
         }
@@ -224,8 +255,8 @@ public final class DirectoryState {
     /** Drops every row of the directory that is not newer than the deletion, with a tombstone for each live one. */
     private void cascadeDirectory(String dir, EventKey barrier) {
         String prefix = StateKeys.directoryPrefix(dir);
-        cascadeEntities(EntityKind.USER, users, prefix, barrier);
-        cascadeEntities(EntityKind.GROUP, groups, prefix, barrier);
+        cascadeEntities(EntityKind.USER, users, dir, barrier);
+        cascadeEntities(EntityKind.GROUP, groups, dir, barrier);
         for (KeyValue<String, MembershipRecord> m : scan(memberships, prefix)) {
             if (!m.value.version().isAfter(barrier)) {
                 String[] parts = StateKeys.parts(m.key);
@@ -234,17 +265,20 @@ public final class DirectoryState {
         }
     }
 
-    private void cascadeEntities(EntityKind kind, KeyValueStore<String, EntityRecord> store, String prefix,
+    private void cascadeEntities(EntityKind kind, KeyValueStore<String, EntityRecord> store, String dir,
                                  EventKey barrier) {
-        for (KeyValue<String, EntityRecord> row : scan(store, prefix)) {
+        for (KeyValue<String, EntityRecord> row : scan(store, StateKeys.directoryPrefix(dir))) {
             EntityRecord r = row.value;
             if (!r.version().eventKey().isAfter(barrier)) {
                 store.delete(row.key);
+                replaced(dir, r, null);
                 emitIfChanged(ChangeLog.Entity.of(kind, StateKeys.lastPart(row.key)), r.value(), null, null, true);
             } else if (r.barrier() != null && !r.barrier().isAfter(barrier)) {
                 // The directory's barrier now covers it; keeping the older one would only make stores differ
                 // between delivery orders.
-                store.put(row.key, r.withBarrier(null, 0));
+                EntityRecord next = r.withBarrier(null, 0);
+                store.put(row.key, next);
+                replaced(dir, r, next);
             }
         }
     }
@@ -272,11 +306,12 @@ public final class DirectoryState {
     private void removeMembership(String dir, String groupId, String userId, MembershipRecord current) {
         memberships.delete(StateKeys.membership(dir, groupId, userId));
         membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
+        replaced(dir, current, null);
         emitIfChanged(ChangeLog.Entity.membership(groupId, userId), current.value(), null, null, true);
     }
 
     /** @param summary what a provisioning record needs of {@code next}'s value when it is the event's, else null */
-    private void put(EntityKind kind, String storeKey, String id, EntityRecord current, EntityRecord next,
+    private void put(EntityKind kind, String dir, String storeKey, String id, EntityRecord current, EntityRecord next,
                      ValueSummary summary) {
         KeyValueStore<String, EntityRecord> store = switch (kind) {
             case DIRECTORY -> directories;
@@ -284,13 +319,57 @@ public final class DirectoryState {
             case GROUP -> groups;
         };
         store.put(storeKey, next);
+        replaced(dir, current, next);
         if (kind == EntityKind.DIRECTORY) {
             recentDirectories.put(storeKey, Optional.of(next));
         } else if (next.barrier() != null) {
-            memberBarriers.put(StateKeys.parts(storeKey)[0], true);
+            memberBarriers.put(dir, true);
         }
         emitIfChanged(ChangeLog.Entity.of(kind, id), EntityRecord.rendered(current), EntityRecord.rendered(next),
                 summary, false);
+    }
+
+    /** Whether the stores show the event: it set what the record holds, or what an entity's record holds. */
+    private boolean shownByStores(DsyncEvent event) {
+        String dir = event.meta().directoryId();
+        String id = event.meta().eventId();
+        return switch (event) {
+            case EntityEvent e when e.kind() == EntityKind.DIRECTORY -> shows(recent(recentDirectories, directories,
+                    dir), id);
+            case EntityEvent e -> shows((e.kind() == EntityKind.USER ? users : groups)
+                    .get(StateKeys.entity(dir, e.entityId())), id);
+            case MembershipEvent e -> shows(memberships.get(StateKeys.membership(dir, e.groupId(), e.userId())), id);
+        };
+    }
+
+    private static boolean shows(EntityRecord r, String eventId) {
+        return r != null && (r.version().eventId().equals(eventId)
+                || (r.barrier() != null && r.barrier().eventId().equals(eventId)));
+    }
+
+    private static boolean shows(MembershipRecord r, String eventId) {
+        return r != null && r.version().eventId().equals(eventId);
+    }
+
+    /** Notes in {@link SeenEvents} the events {@code was} showed and {@code next} (null: removed) no longer does. */
+    private void replaced(String dir, EntityRecord was, EntityRecord next) {
+        if (was == null) {
+            return;
+        }
+        String versionId = was.version().eventId();
+        if (!shows(next, versionId)) {
+            seen.remember(dir, versionId, wallClock.getAsLong());
+        }
+        if (was.barrier() != null && !was.barrier().eventId().equals(versionId)
+                && !shows(next, was.barrier().eventId())) {
+            seen.remember(dir, was.barrier().eventId(), wallClock.getAsLong());
+        }
+    }
+
+    private void replaced(String dir, MembershipRecord was, MembershipRecord next) {
+        if (was != null && !shows(next, was.version().eventId())) {
+            seen.remember(dir, was.version().eventId(), wallClock.getAsLong());
+        }
     }
 
     private void emitIfChanged(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,

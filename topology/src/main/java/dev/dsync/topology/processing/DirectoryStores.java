@@ -13,12 +13,13 @@ record DirectoryStores(KeyValueStore<String, EntityRecord> directories,
                        KeyValueStore<String, MembershipRecord> memberships,
                        KeyValueStore<String, byte[]> membershipsByUser,
                        KeyValueStore<String, byte[]> expiry,
-                       KeyValueStore<String, EventKey> horizons) {
+                       KeyValueStore<String, EventKey> horizons,
+                       KeyValueStore<String, Long> seenEvents) {
 
     static DirectoryStores open(ProcessorContext<?, ?> context, ApplyEventProcessor.Stores names) {
         return new DirectoryStores(context.getStateStore(names.directories()), context.getStateStore(names.users()),
                 context.getStateStore(names.groups()), context.getStateStore(names.memberships()),
                 context.getStateStore(names.membershipsByUser()), context.getStateStore(names.expiry()),
-                context.getStateStore(names.horizons()));
+                context.getStateStore(names.horizons()), context.getStateStore(names.seenEvents()));
     }
 }

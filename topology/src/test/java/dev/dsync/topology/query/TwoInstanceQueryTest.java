@@ -580,7 +580,7 @@ class TwoInstanceQueryTest {
 
     /**
      * Event times shortly before now. (With the samples' fixed 2026 dates, the broker deletes old segments of the
-     * dedupe store's change-log by retention, and a task restoring it is re-initialized from scratch: a topology
+     * stores' change-logs by retention, and a task restoring it is re-initialized from scratch: a topology
      * matter that this test is not about.)
      */
     static String at(long ms) {
