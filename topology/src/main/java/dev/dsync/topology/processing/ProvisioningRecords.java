@@ -4,6 +4,7 @@ import static dev.dsync.topology.processing.ChangeLogValues.quoted;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
@@ -28,6 +29,24 @@ import java.util.TreeSet;
 public final class ProvisioningRecords {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    // the record's field names, quoted once
+    private static final SerializedString ID = quoted("id");
+    private static final SerializedString TYPE = quoted("type");
+    private static final SerializedString DIRECTORY_ID = quoted("directory_id");
+    private static final SerializedString ORGANIZATION_ID = quoted("organization_id");
+    private static final SerializedString ENTITY = quoted("entity");
+    private static final SerializedString BEFORE = quoted("before");
+    private static final SerializedString AFTER = quoted("after");
+    private static final SerializedString CHANGED_FIELDS = quoted("changed_fields");
+    private static final SerializedString CAUSE = quoted("cause");
+    private static final SerializedString EVENT_ID = quoted("event_id");
+    private static final SerializedString EVENT_TYPE = quoted("event_type");
+    private static final SerializedString SOURCE = quoted("source");
+    private static final SerializedString OCCURRED_AT = quoted("occurred_at");
+    private static final SerializedString APPLIED_AT = quoted("applied_at");
+    private static final SerializedString KIND = quoted("kind");
+    private static final SerializedString GROUP_ID = quoted("group_id");
+    private static final SerializedString USER_ID = quoted("user_id");
 
     private final MessageDigest sha256;
     private final TextBuffer text = new TextBuffer();
@@ -80,39 +99,39 @@ public final class ProvisioningRecords {
         TextBuffer out = text.take();
         try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
             g.writeStartObject();
-            field(g, "id", id(cause.eventId(), topic, key));
-            fixed(g, "type", type(topic, b, a));
-            field(g, "directory_id", cause.directoryId());
-            field(g, "organization_id", a != null ? a.organizationId() : b.organizationId());
-            g.writeFieldName(quoted("entity"));
+            field(g, ID, id(cause.eventId(), topic, key));
+            fixed(g, TYPE, type(topic, b, a));
+            field(g, DIRECTORY_ID, cause.directoryId());
+            field(g, ORGANIZATION_ID, a != null ? a.organizationId() : b.organizationId());
+            g.writeFieldName(ENTITY);
             writeEntity(g, entity);
             // the change-log values byte for byte, as the change-log topics carry them
-            g.writeFieldName(quoted("before"));
+            g.writeFieldName(BEFORE);
             if (before == null) {
                 g.writeNull();
             } else {
                 g.writeRawValue(before);
             }
-            g.writeFieldName(quoted("after"));
+            g.writeFieldName(AFTER);
             if (after == null) {
                 g.writeNull();
             } else {
                 g.writeRawValue(after);
             }
-            g.writeFieldName(quoted("changed_fields"));
+            g.writeFieldName(CHANGED_FIELDS);
             g.writeStartArray();
             for (String f : changed) {
                 g.writeString(quoted(f));
             }
             g.writeEndArray();
-            g.writeFieldName(quoted("cause"));
+            g.writeFieldName(CAUSE);
             g.writeStartObject();
-            field(g, "event_id", cause.eventId());
-            field(g, "event_type", cause.type());
-            fixed(g, "source", cascade ? "cascade" : source);
+            field(g, EVENT_ID, cause.eventId());
+            field(g, EVENT_TYPE, cause.type());
+            fixed(g, SOURCE, cascade ? "cascade" : source);
             g.writeEndObject();
-            field(g, "occurred_at", cause.createdAt());
-            field(g, "applied_at", appliedAt(appliedAtMs));
+            field(g, OCCURRED_AT, cause.createdAt());
+            field(g, APPLIED_AT, appliedAt(appliedAtMs));
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -122,14 +141,14 @@ public final class ProvisioningRecords {
     }
 
     /** A string field, its name from the quoted vocabulary; the value may be null. */
-    private static void field(JsonGenerator g, String name, String value) throws IOException {
-        g.writeFieldName(quoted(name));
+    private static void field(JsonGenerator g, SerializedString name, String value) throws IOException {
+        g.writeFieldName(name);
         g.writeString(value);
     }
 
     /** A field whose value is one of the record's fixed words (a type, a kind, a source), quoted once. */
-    private static void fixed(JsonGenerator g, String name, String value) throws IOException {
-        g.writeFieldName(quoted(name));
+    private static void fixed(JsonGenerator g, SerializedString name, String value) throws IOException {
+        g.writeFieldName(name);
         g.writeString(quoted(value));
     }
 
@@ -201,16 +220,16 @@ public final class ProvisioningRecords {
     private static void writeEntity(JsonGenerator g, ChangeLog.Entity entity) throws IOException {
         g.writeStartObject();
         if (entity.topic() == ChangeLog.Topic.MEMBERSHIPS) {
-            fixed(g, "kind", "membership");
-            field(g, "group_id", entity.id());
-            field(g, "user_id", entity.userId());
+            fixed(g, KIND, "membership");
+            field(g, GROUP_ID, entity.id());
+            field(g, USER_ID, entity.userId());
         } else {
-            fixed(g, "kind", switch (entity.topic()) {
+            fixed(g, KIND, switch (entity.topic()) {
                 case DIRECTORIES -> "directory";
                 case USERS -> "user";
                 default -> "group";
             });
-            field(g, "id", entity.id());
+            field(g, ID, entity.id());
         }
         g.writeEndObject();
     }

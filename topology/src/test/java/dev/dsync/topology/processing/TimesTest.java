@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dsync.events.EventTimes;
 import java.time.Instant;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.LongStream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -22,7 +23,7 @@ class TimesTest {
     void agreesWithEventTimesOnRandomTimes(long seed) {
         Random r = new Random(seed);
         for (int i = 0; i < 2000; i++) {
-            Instant t = Instant.ofEpochSecond(r.nextLong(0, 253402300799L), r.nextInt(4) == 0 ? 0
+            Instant t = Instant.ofEpochSecond(r.nextLong(-62167219200L, 253402300799L), r.nextInt(4) == 0 ? 0
                     : r.nextBoolean() ? r.nextInt(1000) * 1_000_000 : r.nextInt(1_000_000_000));
             String iso = EventTimes.format(t);
             String text = switch (r.nextInt(6)) {
@@ -69,6 +70,24 @@ class TimesTest {
             "-4714-11-24T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999999Z"})
     void agreesWithEventTimesOnOddShapes(String text) {
         check(text, -1);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 4, 100, 399, 400, 1600, 1700, 1900, 1969, 1970, 1972, 2000, 2023, 2024, 2100, 9996, 9999})
+    void agreesWithEventTimesOnEveryDayOfTheCalendarsEdges(int year) {
+        for (int month = 0; month <= 13; month++) {
+            for (int day = 0; day <= 32; day++) {
+                boolean valid = month >= 1 && month <= 12 && day >= 1
+                        && day <= java.time.YearMonth.of(year, month).lengthOfMonth();
+                for (String text : List.of(String.format("%04d-%02d-%02dT23:59:59.5Z", year, month, day),
+                        String.format("%04d-%02d-%02d 00:00:00", year, month, day))) {
+                    check(text, year);
+                    // the fast path itself, which parse() would otherwise hide behind its fallback
+                    assertThat(Times.fastParse(text)).as(text)
+                            .isEqualTo(valid ? EventTimes.parse(text).orElseThrow() : null);
+                }
+            }
+        }
     }
 
     @org.junit.jupiter.api.Test
