@@ -135,11 +135,11 @@ public final class ApplyEventProcessor implements Processor<String, DsyncEvent, 
     private void emit(ChangeLog.Entity entity, String before, String after, ValueSummary afterSummary,
                       boolean cascade) {
         byte[] key = entity.key();
-        context.forward(new Record<>(key, after == null ? null : after.getBytes(StandardCharsets.UTF_8),
-                inputTimestamp), sinks.get(entity.topic()));
+        byte[] afterBytes = after == null ? null : after.getBytes(StandardCharsets.UTF_8);
+        context.forward(new Record<>(key, afterBytes, inputTimestamp), sinks.get(entity.topic()));
         if (provisioningSink != null) {
-            byte[] value = provisioning.render(entity, key, before, after, afterSummary, cascade, cause.meta(),
-                    causeSource, context.currentSystemTimeMs());
+            byte[] value = provisioning.render(entity, key, before, after, afterBytes, afterSummary, cascade,
+                    cause.meta(), causeSource, context.currentSystemTimeMs());
             if (value != null) {
                 context.forward(new Record<>(cause.meta().directoryId().getBytes(StandardCharsets.UTF_8), value,
                         inputTimestamp), provisioningSink);

@@ -32,41 +32,28 @@ public final class ChangeLogValues {
             "role", "roles", "state", "type", "updated_at", "user_id");
 
     /**
-     * The field names of every value (those of {@link #VALUE_FIELDS}, then the sync metadata) and provisioning
-     * record, and the provisioning record's fixed values, quoted once: writing one is then a copy instead of an
-     * escape check per character, and a record writes some thirty.
+     * The field names of every value, quoted once (writing one is then a copy instead of an escape check per
+     * character), each with its place in {@link #VALUE_FIELDS}. A hash map, not {@code Map.copyOf}: a value looks up
+     * each of its names, and the immutable map's probing took 3% of the stream thread.
      */
-    private static final Map<String, Name> NAMES = names(List.of(
-            "last_event_id", "last_event_at",
-            "entity", "before", "after", "changed_fields", "cause", "event_id", "event_type", "source",
-            "occurred_at", "applied_at", "kind", "directory", "user", "group", "membership", "cascade",
-            "directory.activated", "directory.updated", "directory.deleted", "group.created", "group.updated",
-            "group.deleted", "membership.granted", "membership.revoked", "user.provisioned", "user.updated",
-            "user.deactivated", "user.reactivated", "user.deprovisioned"));
+    private static final Map<String, Name> NAMES = names();
+    /** The sync metadata, which every value ends with and a summary leaves out. */
+    private static final SerializedString LAST_EVENT_ID = new SerializedString("last_event_id");
+    private static final SerializedString LAST_EVENT_AT = new SerializedString("last_event_at");
 
     private ChangeLogValues() {
     }
 
-    /** A name of {@link #NAMES}: quoted, and for a value's field its place in {@link #VALUE_FIELDS} (else -1). */
+    /** A name of {@link #NAMES}: quoted, and its place in {@link #VALUE_FIELDS}. */
     private record Name(SerializedString quoted, int sortIndex) {
     }
 
-    /**
-     * A hash map, not {@code Map.copyOf}: a record looks up some thirty names, and the immutable map's probing took
-     * 3% of the stream thread. Never changed after this class is initialised.
-     */
-    private static Map<String, Name> names(List<String> names) {
+    private static Map<String, Name> names() {
         Map<String, Name> out = new HashMap<>();
-        java.util.stream.Stream.of(VALUE_FIELDS, names, dev.dsync.events.InputHeaders.SOURCES)
-                .flatMap(java.util.Collection::stream)
-                .forEach(n -> out.put(n, new Name(new SerializedString(n), VALUE_FIELDS.indexOf(n))));
+        for (int i = 0; i < VALUE_FIELDS.size(); i++) {
+            out.put(VALUE_FIELDS.get(i), new Name(new SerializedString(VALUE_FIELDS.get(i)), i));
+        }
         return java.util.Collections.unmodifiableMap(out);
-    }
-
-    /** {@code s} quoted for a generator: from {@link #NAMES} when it is one of those, else quoted now. */
-    static SerializedString quoted(String s) {
-        Name name = NAMES.get(s);
-        return name != null ? name.quoted() : new SerializedString(s);
     }
 
     /** A change-log value and what a provisioning record needs of it. */
@@ -252,7 +239,7 @@ public final class ChangeLogValues {
         /** The field {@code name}: null when {@code value} is, else what {@code write} writes; noted when non-null. */
         private ValueWriter field(String name, Object value, Write write) {
             Name field = NAMES.get(name);
-            if (field == null || field.sortIndex() < 0) {
+            if (field == null) {
                 throw new IllegalArgumentException("not a value field: " + name);
             }
             try {
@@ -272,9 +259,9 @@ public final class ChangeLogValues {
         Rendered finish(EventMeta meta) {
             // sync metadata, which a summary leaves out
             try {
-                g.writeFieldName(quoted("last_event_id"));
+                g.writeFieldName(LAST_EVENT_ID);
                 g.writeString(meta.eventId());
-                g.writeFieldName(quoted("last_event_at"));
+                g.writeFieldName(LAST_EVENT_AT);
                 g.writeString(meta.createdAt());
                 g.writeEndObject();
                 g.close();

@@ -1,15 +1,9 @@
 package dev.dsync.topology.processing;
 
-import static dev.dsync.topology.processing.ChangeLogValues.quoted;
-
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.dsync.events.EventParser;
 import dev.dsync.events.EventTimes;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,33 +17,16 @@ import java.util.TreeSet;
 
 /**
  * Renders the {@code dsync.provisioning} record for one change (docs/change-log-format.md): its type from the
- * values before and after, the fields that differ, and a deterministic id. One instance per processor: it keeps a
- * digest, which is not thread-safe.
+ * values before and after, the fields that differ, and a deterministic id. Written as bytes around the change-log
+ * value's own bytes, which are not encoded a second time. One instance per processor: it keeps a digest and a
+ * buffer, which are not thread-safe.
  */
 public final class ProvisioningRecords {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
-    // the record's field names, quoted once
-    private static final SerializedString ID = quoted("id");
-    private static final SerializedString TYPE = quoted("type");
-    private static final SerializedString DIRECTORY_ID = quoted("directory_id");
-    private static final SerializedString ORGANIZATION_ID = quoted("organization_id");
-    private static final SerializedString ENTITY = quoted("entity");
-    private static final SerializedString BEFORE = quoted("before");
-    private static final SerializedString AFTER = quoted("after");
-    private static final SerializedString CHANGED_FIELDS = quoted("changed_fields");
-    private static final SerializedString CAUSE = quoted("cause");
-    private static final SerializedString EVENT_ID = quoted("event_id");
-    private static final SerializedString EVENT_TYPE = quoted("event_type");
-    private static final SerializedString SOURCE = quoted("source");
-    private static final SerializedString OCCURRED_AT = quoted("occurred_at");
-    private static final SerializedString APPLIED_AT = quoted("applied_at");
-    private static final SerializedString KIND = quoted("kind");
-    private static final SerializedString GROUP_ID = quoted("group_id");
-    private static final SerializedString USER_ID = quoted("user_id");
 
     private final MessageDigest sha256;
-    private final TextBuffer text = new TextBuffer();
+    private final JsonBytes bytes = new JsonBytes();
     /** The last {@code applied_at} rendered, and its time: the records of one burst share a handful of them. */
     private long appliedAtMs = Long.MIN_VALUE;
     private String appliedAt;
@@ -66,12 +43,14 @@ public final class ProvisioningRecords {
      * The record's value, or null when the change is only in sync metadata.
      *
      * @param key          the change-log key of {@code entity}, which the record's id is derived from
+     * @param afterBytes   {@code after} as the change-log record carries it (UTF-8), null when {@code after} is
      * @param afterSummary what is needed of {@code after} when the caller has it (the event's own rendering), or null
      * @param source       where the causing event came from ({@code webhook}, {@code events-api}, …); ignored for a
      *                     cascade, whose source is {@code cascade}
      */
-    public byte[] render(ChangeLog.Entity entity, byte[] key, String before, String after, ValueSummary afterSummary,
-                         boolean cascade, EventMeta cause, String source, long appliedAtMs) {
+    public byte[] render(ChangeLog.Entity entity, byte[] key, String before, String after, byte[] afterBytes,
+                         ValueSummary afterSummary, boolean cascade, EventMeta cause, String source,
+                         long appliedAtMs) {
         ValueSummary b;
         ValueSummary a;
         List<String> changed;
@@ -93,63 +72,30 @@ public final class ProvisioningRecords {
             return null;
         }
         ChangeLog.Topic topic = entity.topic();
-        // Written as text and then encoded, not by Jackson's UTF-8 generator: that one refuses a lone surrogate,
-        // which a JSON escape in an accepted event can put in a value; the encoder replaces it, as on the
-        // change-log topics.
-        TextBuffer out = text.take();
-        try (JsonGenerator g = EventParser.MAPPER.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            field(g, ID, id(cause.eventId(), topic, key));
-            fixed(g, TYPE, type(topic, b, a));
-            field(g, DIRECTORY_ID, cause.directoryId());
-            field(g, ORGANIZATION_ID, a != null ? a.organizationId() : b.organizationId());
-            g.writeFieldName(ENTITY);
-            writeEntity(g, entity);
-            // the change-log values byte for byte, as the change-log topics carry them
-            g.writeFieldName(BEFORE);
-            if (before == null) {
-                g.writeNull();
-            } else {
-                g.writeRawValue(before);
+        JsonBytes out = bytes.reset();
+        out.ascii("{\"id\":").string(id(cause.eventId(), topic, key))
+                .ascii(",\"type\":").string(type(topic, b, a))
+                .ascii(",\"directory_id\":").string(cause.directoryId())
+                .ascii(",\"organization_id\":").string(a != null ? a.organizationId() : b.organizationId())
+                .ascii(",\"entity\":");
+        writeEntity(out, entity);
+        // the change-log values byte for byte, as the change-log topics carry them
+        out.ascii(",\"before\":").raw(before == null ? null : before.getBytes(StandardCharsets.UTF_8))
+                .ascii(",\"after\":").raw(afterBytes)
+                .ascii(",\"changed_fields\":[");
+        for (int i = 0; i < changed.size(); i++) {
+            if (i > 0) {
+                out.ascii(",");
             }
-            g.writeFieldName(AFTER);
-            if (after == null) {
-                g.writeNull();
-            } else {
-                g.writeRawValue(after);
-            }
-            g.writeFieldName(CHANGED_FIELDS);
-            g.writeStartArray();
-            for (String f : changed) {
-                g.writeString(quoted(f));
-            }
-            g.writeEndArray();
-            g.writeFieldName(CAUSE);
-            g.writeStartObject();
-            field(g, EVENT_ID, cause.eventId());
-            field(g, EVENT_TYPE, cause.type());
-            fixed(g, SOURCE, cascade ? "cascade" : source);
-            g.writeEndObject();
-            field(g, OCCURRED_AT, cause.createdAt());
-            field(g, APPLIED_AT, appliedAt(appliedAtMs));
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            out.string(changed.get(i));
         }
-        // the JDK's encoder replaces a lone surrogate with '?', as on the change-log topics
-        return out.release().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** A string field, its name from the quoted vocabulary; the value may be null. */
-    private static void field(JsonGenerator g, SerializedString name, String value) throws IOException {
-        g.writeFieldName(name);
-        g.writeString(value);
-    }
-
-    /** A field whose value is one of the record's fixed words (a type, a kind, a source), quoted once. */
-    private static void fixed(JsonGenerator g, SerializedString name, String value) throws IOException {
-        g.writeFieldName(name);
-        g.writeString(quoted(value));
+        out.ascii("],\"cause\":{\"event_id\":").string(cause.eventId())
+                .ascii(",\"event_type\":").string(cause.type())
+                .ascii(",\"source\":").string(cascade ? "cascade" : source)
+                .ascii("},\"occurred_at\":").string(cause.createdAt())
+                .ascii(",\"applied_at\":").string(appliedAt(appliedAtMs))
+                .ascii("}");
+        return out.toByteArray();
     }
 
     private String appliedAt(long ms) {
@@ -217,21 +163,17 @@ public final class ProvisioningRecords {
         return List.copyOf(out);
     }
 
-    private static void writeEntity(JsonGenerator g, ChangeLog.Entity entity) throws IOException {
-        g.writeStartObject();
+    private static void writeEntity(JsonBytes out, ChangeLog.Entity entity) {
         if (entity.topic() == ChangeLog.Topic.MEMBERSHIPS) {
-            fixed(g, KIND, "membership");
-            field(g, GROUP_ID, entity.id());
-            field(g, USER_ID, entity.userId());
+            out.ascii("{\"kind\":\"membership\",\"group_id\":").string(entity.id())
+                    .ascii(",\"user_id\":").string(entity.userId()).ascii("}");
         } else {
-            fixed(g, KIND, switch (entity.topic()) {
-                case DIRECTORIES -> "directory";
-                case USERS -> "user";
-                default -> "group";
-            });
-            field(g, ID, entity.id());
+            out.ascii(switch (entity.topic()) {
+                case DIRECTORIES -> "{\"kind\":\"directory\",\"id\":";
+                case USERS -> "{\"kind\":\"user\",\"id\":";
+                default -> "{\"kind\":\"group\",\"id\":";
+            }).string(entity.id()).ascii("}");
         }
-        g.writeEndObject();
     }
 
     /** {@code prov_} and 128 bits of SHA-256 over what identifies the change: one event changes an entity once. */

@@ -15,8 +15,8 @@ class ProvisioningRecordsTest {
                 "2026-01-01T00:00:00.000Z");
         String after = "{\"id\":\"user_\uD800x\",\"first_name\":\"\uDC00\",\"state\":\"active\"}";
         ChangeLog.Entity user = new ChangeLog.Entity(ChangeLog.Topic.USERS, "user_\uD800x", null);
-        byte[] record = new ProvisioningRecords().render(user, user.key(), null, after, null, false, meta, "webhook",
-                0);
+        byte[] record = new ProvisioningRecords().render(user, user.key(), null, after,
+                after.getBytes(StandardCharsets.UTF_8), null, false, meta, "webhook", 0);
         String text = new String(record, StandardCharsets.UTF_8);
         assertThat(text).contains("\"type\":\"user.provisioned\"")
                 .contains(new String(after.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
