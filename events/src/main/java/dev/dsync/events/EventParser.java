@@ -213,10 +213,11 @@ public final class EventParser {
 
     /**
      * The keys of one object so far, to refuse a key that comes twice, as the mapper's strict duplicate detection
-     * does. WorkOS objects have a dozen keys or so, which a scan compares faster than a hash set is filled.
+     * does. WorkOS objects have up to twenty keys or so (a user's data has nineteen), which a scan compares faster
+     * than a hash set is filled.
      */
     private static final class Names {
-        private static final int SCANNED = 16;
+        private static final int SCANNED = 32;
         private final String[] few = new String[SCANNED];
         private int count;
         private java.util.Set<String> many;
