@@ -121,6 +121,12 @@ public final class TopologyBenchmark {
                     median(alike, r -> r.streamThreadMicros(events)));
             System.out.printf("topology / pass-through: %.0f%% (goal >= 60%%); topology / writes-alike pass-through: "
                     + "%.0f%%%n", 100 * topoRate / passRate, 100 * topoRate / alikeRate);
+            // A task starts processing as soon as its own stores are restored, which can be before the client reports
+            // RUNNING; so the same runs are also given with the clock started at start(), start-up and all.
+            double passFromStart = median(pass, r -> r.rateFromStart(events));
+            double topoFromStart = median(topo, r -> r.rateFromStart(events));
+            System.out.printf("from start() instead: pass-through %.0f events/s, topology %.0f events/s = %.0f%%%n",
+                    passFromStart, topoFromStart, 100 * topoFromStart / passFromStart);
             double npRate = median(noProvisioning, r -> r.rate(events));
             System.out.printf("median topology without dsync.provisioning: %.0f events/s; provisioning costs %.0f%% "
                     + "of throughput (goal <= 15%%)%n", npRate, 100 * (1 - topoRate / npRate));
@@ -145,6 +151,10 @@ public final class TopologyBenchmark {
     record Result(long runningMs, long totalMs, long cpuNanos, long streamThreadNanos) {
         double rate(long events) {
             return events / (runningMs / 1000.0);
+        }
+
+        double rateFromStart(long events) {
+            return events / (totalMs / 1000.0);
         }
 
         double cpuSecondsPer1000(long events) {
