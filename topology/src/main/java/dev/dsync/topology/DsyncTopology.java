@@ -104,7 +104,8 @@ public final class DsyncTopology {
                 config.purgeInterval(), metrics, provisioning), PARSE);
 
         // Not logged: the state rules already make a second copy of an event change nothing (same version, same
-        // barrier, or behind the purge horizon), so the ids only tell duplicates from stale events.
+        // barrier, or behind the purge horizon) as long as WorkOS's versions grow with event time; the ids tell
+        // duplicates from stale events, and keep a copy away from the rules where that promise was broken.
         t.addStateStore(keyValueStore(SEEN_EVENTS_STORE, Serdes.Long()).withLoggingDisabled(), APPLY);
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);

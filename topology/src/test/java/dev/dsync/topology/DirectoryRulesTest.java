@@ -488,6 +488,27 @@ class DirectoryRulesTest {
         assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
     }
 
+    /**
+     * A copy of an event the stores no longer show does not meet the rules again. Here an update whose
+     * {@code updated_at} outranks a later deletion (against WorkOS's promise) leaves the user live with a barrier,
+     * which a directory deletion then removes with the row: the rules alone would let the membership's copy back in.
+     */
+    @Test
+    void aCopyOfAnEventCascadedAwayNeverMeetsTheRulesAgain() {
+        String added = membership("dsync.group.user_added", "e2", 250, D, G1, U1);
+        h.pipe(user("dsync.user.updated", "e1", 100, D, U1, "active", "Ann", 900));
+        h.pipe(group("dsync.group.created", "e0", 50, D, G1, "Eng", 50));
+        h.pipe(added);
+        h.pipe(user("dsync.user.deleted", "e3", 300, D, U1, "inactive", "Ann", 300));
+        h.pipe(directory("dsync.deleted", "e4", 200, D, "deleting", "Acme", 200));
+        h.take(Topics.MEMBERSHIPS);
+        h.take(Topics.PROVISIONING);
+        h.pipe(added);
+        assertThat(h.take(Topics.MEMBERSHIPS)).isEmpty();
+        assertThat(h.take(Topics.PROVISIONING)).isEmpty();
+        assertThat(h.metrics.get(Counter.DUPLICATE)).isEqualTo(1);
+    }
+
     @Test
     void copiesOfEventsACascadeRemovedAreDuplicates() {
         String added = membership("dsync.group.user_added", "e2", 200, D, G1, U1);

@@ -148,7 +148,8 @@ public final class DsyncEnv {
 
     public static final PrefixSetting STREAMS = new PrefixSetting("DSYNC_STREAMS_",
             "", "topology",
-            "Any Kafka Streams property, `_` → `.`, lower-cased (`DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS=10000`).");
+            "Any Kafka Streams property, `_` → `.`, lower-cased (`DSYNC_STREAMS_CONSUMER_SESSION_TIMEOUT_MS=10000`); "
+                    + "applied after the settings dsync makes itself (`TopologyConfig.toStreamsProperties`).");
 
     public static final Setting<String> APPLICATION_SERVER = Setting.of("DSYNC_APPLICATION_SERVER", Parser.string(), null,
             "`127.0.0.1:<query port>`", "topology",

@@ -99,20 +99,26 @@ public final class DirectoryState {
     }
 
     /**
-     * Applies one event. One that changes nothing is a duplicate when the stores still show it (it set the version
-     * or barrier they hold) or {@link SeenEvents} has it; otherwise it is stale, and noted there for its next copy.
+     * Applies one event. A copy of an event noted in {@link SeenEvents} is a duplicate and does not reach the rules.
+     * One that the rules find changes nothing is a duplicate when the stores still show it (it set the version or
+     * barrier they hold); otherwise it is stale, and noted for its next copy.
      */
     public Outcome apply(DsyncEvent event) {
+        String dir = event.meta().directoryId();
+        String id = event.meta().eventId();
+        // Checked first, as the dedupe step used to: a copy of an event the stores no longer show must not meet the
+        // rules again, where a delivery order that breaks WorkOS's version-grows-with-time promise could let it in.
+        // An event the stores show cannot: it meets its own version or barrier.
+        if (seen.contains(dir, id, wallClock.getAsLong())) {
+            return Outcome.DUPLICATE;
+        }
         if (applyRules(event)) {
             return Outcome.APPLIED;
         }
-        String dir = event.meta().directoryId();
-        String id = event.meta().eventId();
-        long now = wallClock.getAsLong();
-        if (shownByStores(event) || seen.contains(dir, id, now)) {
+        if (shownByStores(event)) {
             return Outcome.DUPLICATE;
         }
-        seen.remember(dir, id, now);
+        seen.remember(dir, id, wallClock.getAsLong());
         return Outcome.STALE;
     }
 

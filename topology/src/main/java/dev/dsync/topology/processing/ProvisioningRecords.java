@@ -43,7 +43,7 @@ public final class ProvisioningRecords {
      * The record's value, or null when the change is only in sync metadata.
      *
      * @param key          the change-log key of {@code entity}, which the record's id is derived from
-     * @param afterBytes   {@code after} as the change-log record carries it (UTF-8), null when {@code after} is
+     * @param afterBytes   {@code after} as the change-log record carries it (UTF-8); null when {@code after} is null
      * @param afterSummary what is needed of {@code after} when the caller has it (the event's own rendering), or null
      * @param source       where the causing event came from ({@code webhook}, {@code events-api}, …); ignored for a
      *                     cascade, whose source is {@code cascade}

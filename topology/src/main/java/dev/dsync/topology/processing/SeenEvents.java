@@ -17,10 +17,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *
  * <p>An event the stores still show needs no entry: the version or barrier it set names it. So an id is written
  * only when that stops being so (a stale event at once, an applied one when a later event or a cascade replaces
- * what it set), and an initial sync, where nothing is replaced, writes none. Entries are swept after the retention
- * in small steps. The store has no changelog: counting a copy as a duplicate saves nothing, since applying an event
- * twice changes nothing the second time, so a task that starts elsewhere or after a crash starts with an empty set
- * and still recognises whatever its stores show.
+ * what it set), and an initial sync, where nothing is replaced, writes none. A copy of a noted event is answered
+ * before the rules see it, as the dedupe step used to answer every copy. Entries are swept after the retention in
+ * small steps. The store has no changelog: a task that starts elsewhere or after a crash starts with an empty set,
+ * still recognises whatever its stores show, and hands other copies to the rules, which make a copy change nothing
+ * as long as WorkOS's versions of an entity grow with event time.
  */
 final class SeenEvents {
 
@@ -33,11 +34,19 @@ final class SeenEvents {
     private final TopologyMetrics metrics;
     /** Where the sweep goes on from; null to start from the beginning. */
     private String sweepFrom;
+    /**
+     * False while the store is known to be empty, so that {@link #contains} need not read it: an initial sync, which
+     * replaces nothing, asks for every event and writes nothing.
+     */
+    private boolean mayHaveEntries;
 
     SeenEvents(KeyValueStore<String, Long> seen, Duration retention, TopologyMetrics metrics) {
         this.seen = seen;
         this.retentionMs = retention.toMillis();
         this.metrics = metrics;
+        try (KeyValueIterator<String, Long> it = seen.all()) {
+            mayHaveEntries = it.hasNext(); // what an earlier run of this task left (the store outlives a clean close)
+        }
     }
 
     /** How often to {@link #sweep}: every {@link #SWEEP_EVERY}, or more often when purges are. */
@@ -47,11 +56,15 @@ final class SeenEvents {
 
     /** Whether the event {@code eventId} of directory {@code dir} was noted within the retention. */
     boolean contains(String dir, String eventId, long nowMs) {
+        if (!mayHaveEntries) {
+            return false;
+        }
         Long seenAt = seen.get(StateKeys.entity(dir, eventId));
         return seenAt != null && seenAt >= nowMs - retentionMs;
     }
 
     void remember(String dir, String eventId, long nowMs) {
+        mayHaveEntries = true;
         seen.put(StateKeys.entity(dir, eventId), nowMs);
     }
 
@@ -60,6 +73,7 @@ final class SeenEvents {
         List<String> expired = new ArrayList<>();
         String last = null;
         int examined = 0;
+        boolean fromStart = sweepFrom == null;
         try (KeyValueIterator<String, Long> it = sweepFrom == null ? seen.all() : seen.range(sweepFrom, null)) {
             while (it.hasNext() && examined < SWEEP_STEP) {
                 KeyValue<String, Long> entry = it.next();
@@ -73,6 +87,9 @@ final class SeenEvents {
             sweepFrom = it.hasNext() && last != null ? last + '\u0000' : null;
         }
         expired.forEach(seen::delete);
+        if (fromStart && sweepFrom == null && expired.size() == examined) {
+            mayHaveEntries = false; // one step read the whole store and removed every entry
+        }
         metrics.add(SEEN_EVENTS_PURGED, expired.size());
         return expired.size();
     }

@@ -1,6 +1,7 @@
 package dev.dsync.topology.processing;
 
 import static dev.dsync.topology.processing.DirectoryState.Outcome.APPLIED;
+import static dev.dsync.topology.processing.DirectoryState.Outcome.DUPLICATE;
 import static dev.dsync.topology.processing.DirectoryState.Outcome.STALE;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -55,6 +56,20 @@ class DirectoryStateRestartTest {
         assertThat(stores.memberships().get(dev.dsync.topology.state.StateKeys.membership(DIR, "g", "u"))).isNull();
         assertThat(after.apply(event(SampleEvents.membership("dsync.group.user_added", "e7", 10_000, DIR, "g",
                 "u")))).as("a membership newer than the deletion").isEqualTo(APPLIED);
+    }
+
+    /** Ids noted before a clean restart are still read: the store outlives the task's close. */
+    @Test
+    void aRestartedTaskStillRecognisesANotedCopy() {
+        String created = SampleEvents.group("dsync.group.created", "e1", 1_000, DIR, "g", "G", 1_000);
+        String renamed = SampleEvents.group("dsync.group.updated", "e2", 2_000, DIR, "g", "G2", 2_000);
+        DirectoryState before = state();
+        assertThat(before.apply(event(created))).isEqualTo(APPLIED);
+        assertThat(before.apply(event(renamed))).isEqualTo(APPLIED); // e1 is no longer shown: noted
+
+        DirectoryState after = state();
+        assertThat(after.apply(event(created))).isEqualTo(DUPLICATE);
+        assertThat(after.apply(event(renamed))).isEqualTo(DUPLICATE);
     }
 
     private DirectoryState state() {
