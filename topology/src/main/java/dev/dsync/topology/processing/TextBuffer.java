@@ -4,8 +4,8 @@ import java.io.Writer;
 import java.util.Arrays;
 
 /**
- * A reusable, unsynchronised {@link Writer} that change-log values (one per thread) and provisioning records (one per
- * task) are generated into. A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
+ * A reusable, unsynchronised {@link Writer} that change-log values are generated into (one per thread; provisioning
+ * records are written as bytes, {@link JsonBytes}). A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
  * while a record is written, and copies it once more to make a string: 2–3 KB of garbage per event.
  */
 final class TextBuffer extends Writer {

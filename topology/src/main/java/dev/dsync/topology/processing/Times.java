@@ -3,6 +3,8 @@ package dev.dsync.topology.processing;
 import dev.dsync.events.EventTimes;
 import java.time.Instant;
 import java.time.LocalDateTime;
+import java.time.Month;
+import java.time.Year;
 import java.time.ZoneOffset;
 import java.util.Optional;
 
@@ -85,27 +87,18 @@ final class Times {
             return null;
         }
         // what LocalDateTime.of would refuse, checked without building one: every event has up to four times
-        if (month < 1 || month > 12 || day < 1 || day > monthLength(year, month) || hour > 23 || minute > 59
-                || second > 59) {
+        if (month < 1 || month > 12 || day < 1 || day > Month.of(month).length(Year.isLeap(year)) || hour > 23
+                || minute > 59 || second > 59) {
             return null;
         }
         return Instant.ofEpochSecond(epochDay(year, month, day) * 86_400L + hour * 3_600L + minute * 60L + second,
                 nano);
     }
 
-    private static boolean isLeap(int year) {
-        return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    }
-
-    private static int monthLength(int year, int month) {
-        return switch (month) {
-            case 2 -> isLeap(year) ? 29 : 28;
-            case 4, 6, 9, 11 -> 30;
-            default -> 31;
-        };
-    }
-
-    /** Days since 1970-01-01 of a proleptic Gregorian date (the civil-from-days algorithm, inverted). */
+    /**
+     * Days since 1970-01-01 of a valid proleptic Gregorian date, as {@code LocalDate.toEpochDay} counts them, without
+     * building the date (the days-from-civil algorithm).
+     */
     static long epochDay(int year, int month, int day) {
         int y = month <= 2 ? year - 1 : year;
         long era = Math.floorDiv(y, 400);
