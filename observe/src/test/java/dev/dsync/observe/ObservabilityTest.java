@@ -78,7 +78,11 @@ class ObservabilityTest {
             Timer.builder("dsync.test.latency").publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
                     .register(one.registry()).record(Duration.ofMillis(5));
-            one.registry().gauge("dsync.test.in.flight", new java.util.concurrent.atomic.AtomicInteger(2));
+            // held strongly: a registry keeps only a weak reference to a gauge's object, and a collection before the
+            // scrape turned this one into NaN (seen once in CI)
+            java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger(2);
+            io.micrometer.core.instrument.Gauge.builder("dsync.test.in.flight", inFlight, Number::doubleValue)
+                    .strongReference(true).register(one.registry());
             other.registry().counter("dsync.other.things").increment();
             WebServer server = serve(one, List.of());
             try {
