@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Properties;
 import dev.dsync.events.Topics;
 import dev.dsync.events.config.DsyncEnv;
+import dev.dsync.topology.state.StoreOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -148,6 +149,8 @@ public record TopologyConfig(
         // broker holds an empty fetch for fetch.max.wait.ms (500 ms): on a fresh start tasks were restored one after
         // the other, 500 ms each. A fetch that finds data returns at once either way, so only idle waits shorten.
         p.put(StreamsConfig.restoreConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG), 50);
+        // Most reads of an initial sync find nothing; see StoreOptions.
+        p.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, StoreOptions.class.getName());
         if (applicationServer != null && !applicationServer.isBlank()) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, applicationServer);
         }
