@@ -6,7 +6,7 @@ import dev.dsync.topology.processing.ChangeLog;
 import dev.dsync.topology.processing.ParseEventProcessor;
 import dev.dsync.topology.state.EntityRecord;
 import dev.dsync.topology.state.EventKey;
-import dev.dsync.topology.state.MembershipRecord;
+import dev.dsync.topology.state.MembershipsStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,8 @@ import org.apache.kafka.streams.state.Stores;
  *                                      │    users, groups,├─► dsync.groups
  *                                      │    memberships,  ├─► dsync.group_memberships
  *                                      │                  └─► dsync.provisioning
- *                                      │    memberships-by-user, tombstone-expiry,
- *                                      │    purge-horizons, last-events, seen-events]
+ *                                      │    tombstone-expiry, purge-horizons,
+ *                                      │    last-events, seen-events]
  *                                      └─► workos.dsync.events.dlq
  * </pre>
  *
@@ -55,10 +55,11 @@ public final class DsyncTopology {
     public static final String USERS_STORE = "users";
     /** Key: directory id, SEP, group id. */
     public static final String GROUPS_STORE = "groups";
-    /** Key: directory id, SEP, group id, SEP, user id. */
+    /**
+     * Key: directory id, SEP, group id, SEP, user id. Also answers a user's memberships from an index it derives and
+     * restores itself, keyed SEP, directory id, SEP, user id, SEP, group id (see MembershipsStore).
+     */
     public static final String MEMBERSHIPS_STORE = "memberships";
-    /** Key: directory id, SEP, user id, SEP, group id; one entry per memberships row. */
-    public static final String MEMBERSHIPS_BY_USER_STORE = "memberships-by-user";
     /**
      * Key: directory id, SEP, event id; value: wall-clock time noted. Ids of events taken in that the other stores
      * no longer show (see SeenEvents), swept after the retention. Local only (no changelog): after a crash or a
@@ -74,8 +75,7 @@ public final class DsyncTopology {
 
     /** The stores a query layer reads, all partitioned by directory id. */
     public static final List<String> QUERYABLE_STORES =
-            List.of(DIRECTORIES_STORE, USERS_STORE, GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE,
-                    LAST_EVENTS_STORE);
+            List.of(DIRECTORIES_STORE, USERS_STORE, GROUPS_STORE, MEMBERSHIPS_STORE, LAST_EVENTS_STORE);
 
     private DsyncTopology() {
     }
@@ -92,8 +92,8 @@ public final class DsyncTopology {
                 config.eventsTopic());
         t.addProcessor(PARSE, () -> new ParseEventProcessor(APPLY, DEAD_LETTER_SINK, metrics), SOURCE);
         ApplyEventProcessor.Stores stores = new ApplyEventProcessor.Stores(DIRECTORIES_STORE, USERS_STORE,
-                GROUPS_STORE, MEMBERSHIPS_STORE, MEMBERSHIPS_BY_USER_STORE, EXPIRY_STORE, HORIZONS_STORE,
-                LAST_EVENTS_STORE, SEEN_EVENTS_STORE);
+                GROUPS_STORE, MEMBERSHIPS_STORE, EXPIRY_STORE, HORIZONS_STORE, LAST_EVENTS_STORE,
+                SEEN_EVENTS_STORE);
         Map<ChangeLog.Topic, String> sinks = Map.of(
                 ChangeLog.Topic.DIRECTORIES, DIRECTORIES_SINK,
                 ChangeLog.Topic.USERS, USERS_SINK,
@@ -110,8 +110,7 @@ public final class DsyncTopology {
         t.addStateStore(keyValueStore(DIRECTORIES_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(USERS_STORE, EntityRecord.SERDE), APPLY);
         t.addStateStore(keyValueStore(GROUPS_STORE, EntityRecord.SERDE), APPLY);
-        t.addStateStore(keyValueStore(MEMBERSHIPS_STORE, MembershipRecord.SERDE), APPLY);
-        t.addStateStore(keyValueStore(MEMBERSHIPS_BY_USER_STORE, Serdes.ByteArray()), APPLY);
+        t.addStateStore(MembershipsStore.builder(MEMBERSHIPS_STORE), APPLY);
         t.addStateStore(keyValueStore(EXPIRY_STORE, Serdes.ByteArray()), APPLY);
         t.addStateStore(keyValueStore(HORIZONS_STORE, EventKey.SERDE), APPLY);
         t.addStateStore(keyValueStore(LAST_EVENTS_STORE, Serdes.ByteArray()), APPLY);

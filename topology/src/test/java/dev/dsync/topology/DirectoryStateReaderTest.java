@@ -230,8 +230,7 @@ class DirectoryStateReaderTest {
                 h.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE),
                 h.driver.getKeyValueStore(DsyncTopology.USERS_STORE),
                 h.driver.getKeyValueStore(DsyncTopology.GROUPS_STORE),
-                h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE),
-                h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_BY_USER_STORE));
+                h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE));
     }
 
     static List<String> fields(String json) throws Exception {

@@ -155,6 +155,18 @@ public final class Harness implements AutoCloseable {
         return b == null ? null : new String(b, StandardCharsets.UTF_8);
     }
 
+    /** The groups the memberships store's by-user index lists for a user, in order. */
+    public List<String> indexedGroups(String directoryId, String userId) {
+        List<String> groups = new ArrayList<>();
+        org.apache.kafka.streams.state.KeyValueStore<String, dev.dsync.topology.state.MembershipRecord> memberships =
+                driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE);
+        try (var it = memberships.prefixScan(dev.dsync.topology.state.StateKeys.userMembershipsPrefix(directoryId,
+                userId), new StringSerializer())) {
+            it.forEachRemaining(kv -> groups.add(dev.dsync.topology.state.StateKeys.lastPart(kv.key)));
+        }
+        return groups;
+    }
+
     @Override
     public void close() {
         driver.close();

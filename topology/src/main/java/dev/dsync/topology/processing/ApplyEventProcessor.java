@@ -24,9 +24,8 @@ import org.apache.kafka.streams.processor.api.Record;
 public final class ApplyEventProcessor implements Processor<String, DsyncEvent, byte[], byte[]> {
 
     /** Names of the stores this processor is connected to. */
-    public record Stores(String directories, String users, String groups, String memberships,
-                         String membershipsByUser, String expiry, String horizons, String lastEvents,
-                         String seenEvents) {
+    public record Stores(String directories, String users, String groups, String memberships, String expiry,
+                         String horizons, String lastEvents, String seenEvents) {
     }
 
     /** How often the last event of each directory is written: one write per directory and second, not per event. */

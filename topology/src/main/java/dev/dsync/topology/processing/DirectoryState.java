@@ -54,7 +54,6 @@ public final class DirectoryState {
     private final KeyValueStore<String, EntityRecord> users;
     private final KeyValueStore<String, EntityRecord> groups;
     private final KeyValueStore<String, MembershipRecord> memberships;
-    private final KeyValueStore<String, byte[]> membershipsByUser;
     private final KeyValueStore<String, byte[]> expiry;
     private final KeyValueStore<String, EventKey> horizons;
     private final SeenEvents seen;
@@ -78,7 +77,6 @@ public final class DirectoryState {
         this.users = stores.users();
         this.groups = stores.groups();
         this.memberships = stores.memberships();
-        this.membershipsByUser = stores.membershipsByUser();
         this.expiry = stores.expiry();
         this.horizons = stores.horizons();
         this.seen = seen;
@@ -248,11 +246,8 @@ public final class DirectoryState {
             next = MembershipRecord.absent(e.meta().key(), now);
             expiry.put(StateKeys.expiry(now, 'M', key), PRESENT);
         }
-        memberships.put(key, next);
+        memberships.put(key, next); // and its entry in the store's by-user index (MembershipsStore)
         replaced(dir, current, next);
-        if (current == null) {
-            membershipsByUser.put(StateKeys.membershipByUser(dir, e.userId(), e.groupId()), PRESENT);
-        }
         emitIfChanged(ChangeLog.Entity.membership(e.groupId(), e.userId()), MembershipRecord.rendered(current),
                 MembershipRecord.rendered(next), e.present() ? e.summary() : null, false);
         return true;
@@ -298,20 +293,15 @@ public final class DirectoryState {
     }
 
     private void cascadeUser(String dir, String userId, EventKey barrier) {
-        for (KeyValue<String, byte[]> index : scan(membershipsByUser, StateKeys.childPrefix(dir, userId))) {
-            String groupId = StateKeys.lastPart(index.key);
-            MembershipRecord m = memberships.get(StateKeys.membership(dir, groupId, userId));
-            if (m == null) {
-                membershipsByUser.delete(index.key);
-            } else if (!m.version().isAfter(barrier)) {
-                removeMembership(dir, groupId, userId, m);
+        for (KeyValue<String, MembershipRecord> m : scan(memberships, StateKeys.userMembershipsPrefix(dir, userId))) {
+            if (!m.value.version().isAfter(barrier)) {
+                removeMembership(dir, StateKeys.lastPart(m.key), userId, m.value);
             }
         }
     }
 
     private void removeMembership(String dir, String groupId, String userId, MembershipRecord current) {
         memberships.delete(StateKeys.membership(dir, groupId, userId));
-        membershipsByUser.delete(StateKeys.membershipByUser(dir, userId, groupId));
         replaced(dir, current, null);
         emitIfChanged(ChangeLog.Entity.membership(groupId, userId), current.value(), null, null, true);
     }

@@ -10,8 +10,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 record DirectoryStores(KeyValueStore<String, EntityRecord> directories,
                        KeyValueStore<String, EntityRecord> users,
                        KeyValueStore<String, EntityRecord> groups,
+                       /** With its by-user index: see MembershipsStore. */
                        KeyValueStore<String, MembershipRecord> memberships,
-                       KeyValueStore<String, byte[]> membershipsByUser,
                        KeyValueStore<String, byte[]> expiry,
                        KeyValueStore<String, EventKey> horizons,
                        KeyValueStore<String, Long> seenEvents) {
@@ -19,7 +19,7 @@ record DirectoryStores(KeyValueStore<String, EntityRecord> directories,
     static DirectoryStores open(ProcessorContext<?, ?> context, ApplyEventProcessor.Stores names) {
         return new DirectoryStores(context.getStateStore(names.directories()), context.getStateStore(names.users()),
                 context.getStateStore(names.groups()), context.getStateStore(names.memberships()),
-                context.getStateStore(names.membershipsByUser()), context.getStateStore(names.expiry()),
-                context.getStateStore(names.horizons()), context.getStateStore(names.seenEvents()));
+                context.getStateStore(names.expiry()), context.getStateStore(names.horizons()),
+                context.getStateStore(names.seenEvents()));
     }
 }

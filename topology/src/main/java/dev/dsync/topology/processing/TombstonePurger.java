@@ -34,7 +34,6 @@ public final class TombstonePurger {
     private final KeyValueStore<String, EntityRecord> users;
     private final KeyValueStore<String, EntityRecord> groups;
     private final KeyValueStore<String, MembershipRecord> memberships;
-    private final KeyValueStore<String, byte[]> membershipsByUser;
     private final KeyValueStore<String, byte[]> expiry;
     private final KeyValueStore<String, EventKey> horizons;
     private final long retentionMs;
@@ -45,7 +44,6 @@ public final class TombstonePurger {
         this.users = stores.users();
         this.groups = stores.groups();
         this.memberships = stores.memberships();
-        this.membershipsByUser = stores.membershipsByUser();
         this.expiry = stores.expiry();
         this.horizons = stores.horizons();
         this.retentionMs = retention.toMillis();
@@ -106,7 +104,6 @@ public final class TombstonePurger {
         String[] parts = StateKeys.parts(entry.storeKey());
         raiseHorizon(parts[0], r.version());
         memberships.delete(entry.storeKey());
-        membershipsByUser.delete(StateKeys.membershipByUser(parts[0], parts[2], parts[1]));
         metrics.increment(PURGED);
     }
 }

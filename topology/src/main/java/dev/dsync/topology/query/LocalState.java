@@ -56,7 +56,6 @@ interface LocalState {
                         store(DsyncTopology.USERS_STORE, partition, stale),
                         store(DsyncTopology.GROUPS_STORE, partition, stale),
                         store(DsyncTopology.MEMBERSHIPS_STORE, partition, stale),
-                        store(DsyncTopology.MEMBERSHIPS_BY_USER_STORE, partition, stale),
                         store(DsyncTopology.LAST_EVENTS_STORE, partition, stale))));
             } catch (InvalidStateStoreException e) {
                 return Optional.empty();

@@ -46,29 +46,25 @@ public final class DirectoryStateReader {
     private final ReadOnlyKeyValueStore<String, EntityRecord> users;
     private final ReadOnlyKeyValueStore<String, EntityRecord> groups;
     private final ReadOnlyKeyValueStore<String, MembershipRecord> memberships;
-    private final ReadOnlyKeyValueStore<String, byte[]> membershipsByUser;
     /** May be null: then no directory has a last event. */
     private final ReadOnlyKeyValueStore<String, byte[]> lastEvents;
 
     public DirectoryStateReader(ReadOnlyKeyValueStore<String, EntityRecord> directories,
                                 ReadOnlyKeyValueStore<String, EntityRecord> users,
                                 ReadOnlyKeyValueStore<String, EntityRecord> groups,
-                                ReadOnlyKeyValueStore<String, MembershipRecord> memberships,
-                                ReadOnlyKeyValueStore<String, byte[]> membershipsByUser) {
-        this(directories, users, groups, memberships, membershipsByUser, null);
+                                ReadOnlyKeyValueStore<String, MembershipRecord> memberships) {
+        this(directories, users, groups, memberships, null);
     }
 
     public DirectoryStateReader(ReadOnlyKeyValueStore<String, EntityRecord> directories,
                                 ReadOnlyKeyValueStore<String, EntityRecord> users,
                                 ReadOnlyKeyValueStore<String, EntityRecord> groups,
                                 ReadOnlyKeyValueStore<String, MembershipRecord> memberships,
-                                ReadOnlyKeyValueStore<String, byte[]> membershipsByUser,
                                 ReadOnlyKeyValueStore<String, byte[]> lastEvents) {
         this.directories = directories;
         this.users = users;
         this.groups = groups;
         this.memberships = memberships;
-        this.membershipsByUser = membershipsByUser;
         this.lastEvents = lastEvents;
     }
 
@@ -128,10 +124,10 @@ public final class DirectoryStateReader {
 
     /** The memberships of a user, by group id; each row is the membership's change-log value. */
     public Page groupsOf(String directoryId, String userId, String after, int limit) {
-        String prefix = StateKeys.childPrefix(directoryId, userId);
-        try (KeyValueIterator<String, byte[]> it = membershipsByUser.range(from(prefix, after), upTo(prefix))) {
-            return page(it, limit, StateKeys::lastPart, ignored -> null, (key, groupId) ->
-                    MembershipRecord.rendered(memberships.get(StateKeys.membership(directoryId, groupId, userId))));
+        // the memberships store's by-user index, which returns each entry with its row's value
+        String prefix = StateKeys.userMembershipsPrefix(directoryId, userId);
+        try (KeyValueIterator<String, MembershipRecord> it = memberships.range(from(prefix, after), upTo(prefix))) {
+            return page(it, limit, StateKeys::lastPart, MembershipRecord::rendered);
         }
     }
 
@@ -296,15 +292,6 @@ public final class DirectoryStateReader {
 
     private static <V> Page page(KeyValueIterator<String, V> it, int limit, Function<String, String> id,
                                  Function<V, String> json) {
-        return page(it, limit, id, json, null);
-    }
-
-    private interface Lookup {
-        String json(String key, String id);
-    }
-
-    private static <V> Page page(KeyValueIterator<String, V> it, int limit, Function<String, String> id,
-                                 Function<V, String> json, Lookup lookup) {
         checkLimit(limit);
         return page(new Iterator<>() {
             @Override
@@ -315,8 +302,7 @@ public final class DirectoryStateReader {
             @Override
             public Row next() {
                 KeyValue<String, V> kv = it.next();
-                String rowId = id.apply(kv.key);
-                return new Row(rowId, lookup == null ? json.apply(kv.value) : lookup.json(kv.key, rowId));
+                return new Row(id.apply(kv.key), json.apply(kv.value));
             }
         }, limit);
     }

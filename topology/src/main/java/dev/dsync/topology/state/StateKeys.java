@@ -35,12 +35,15 @@ public final class StateKeys {
         return directoryId + SEP + groupId + SEP + userId;
     }
 
-    /** Key of the memberships-by-user index: ordered by user, then group. */
-    public static String membershipByUser(String directoryId, String userId, String groupId) {
-        return directoryId + SEP + userId + SEP + groupId;
+    /**
+     * Prefix of a user's memberships in the memberships store's index (see {@link MembershipsStore}), whose keys are
+     * {@code SEP dir SEP user SEP group}: the leading separator keeps them apart from every row's key.
+     */
+    public static String userMembershipsPrefix(String directoryId, String userId) {
+        return SEP + directoryId + SEP + userId + SEP;
     }
 
-    /** Prefix of a group's memberships, or (in the by-user index) of a user's memberships. */
+    /** Prefix of a group's memberships. */
     public static String childPrefix(String directoryId, String parentId) {
         return directoryId + SEP + parentId + SEP;
     }

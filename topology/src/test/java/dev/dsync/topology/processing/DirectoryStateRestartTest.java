@@ -30,8 +30,7 @@ class DirectoryStateRestartTest {
     private final MockProcessorContext<Object, Object> context = new MockProcessorContext<>();
     private final DirectoryStores stores = new DirectoryStores(store("directories", EntityRecord.SERDE),
             store("users", EntityRecord.SERDE), store("groups", EntityRecord.SERDE),
-            store("memberships", MembershipRecord.SERDE), store("memberships-by-user", Serdes.ByteArray()),
-            store("tombstone-expiry", Serdes.ByteArray()), store("purge-horizons", EventKey.SERDE),
+            memberships(), store("tombstone-expiry", Serdes.ByteArray()), store("purge-horizons", EventKey.SERDE),
             store("seen-events", Serdes.Long()));
 
     @Test
@@ -82,6 +81,13 @@ class DirectoryStateRestartTest {
         EventInterpreter.Result r = EventInterpreter.interpret(DIR, json.getBytes(StandardCharsets.UTF_8));
         assertThat(r).isInstanceOf(EventInterpreter.Accepted.class);
         return ((EventInterpreter.Accepted) r).event();
+    }
+
+    private KeyValueStore<String, MembershipRecord> memberships() {
+        KeyValueStore<String, MembershipRecord> store = dev.dsync.topology.state.MembershipsStore
+                .builder(Stores.inMemoryKeyValueStore("memberships")).withLoggingDisabled().build();
+        store.init(context.getStateStoreContext(), store);
+        return store;
     }
 
     private <V> KeyValueStore<String, V> store(String name, Serde<V> values) {

@@ -39,8 +39,7 @@ class InferredDirectoryReadsTest {
                     h.driver.getKeyValueStore(DsyncTopology.DIRECTORIES_STORE),
                     h.driver.getKeyValueStore(DsyncTopology.USERS_STORE),
                     h.driver.getKeyValueStore(DsyncTopology.GROUPS_STORE),
-                    h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE),
-                    h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_BY_USER_STORE));
+                    h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE));
             DirectoryReads.UserFilter all = new DirectoryReads.UserFilter(null, null);
 
             Answer directory = DirectoryReads.directory(D).read(r);

@@ -237,7 +237,6 @@ class WorkosApiContractTest {
                 h.driver.getKeyValueStore(DsyncTopology.USERS_STORE),
                 h.driver.getKeyValueStore(DsyncTopology.GROUPS_STORE),
                 h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_STORE),
-                h.driver.getKeyValueStore(DsyncTopology.MEMBERSHIPS_BY_USER_STORE),
                 h.driver.getKeyValueStore(DsyncTopology.LAST_EVENTS_STORE));
     }
 
