@@ -40,8 +40,8 @@ import org.apache.kafka.streams.state.Stores;
  * that starts with the separator can be nothing else: no directory id is empty or contains it. The index is derived,
  * never logged: it is written with each row, and rebuilt from the changelog records when the store is restored,
  * by an active task and by a standby alike. So a query that a standby answers finds it too, and it costs no
- * changelog record. (It used to be a store of its own with a changelog: a second put and a second record for every
- * new membership, a sixth of the stream thread's time in an initial sync.)
+ * changelog record. (It used to be a store of its own, with a changelog: a second changelog record, and the broker's
+ * work for it, for every new membership.)
  *
  * <p>A range or prefix scan within the index (both bounds start with the separator) returns index keys with the
  * rows' values, read from the rows; every other read sees the rows only.
