@@ -158,7 +158,7 @@ public final class MembershipsStore {
         public void init(StateStoreContext context, StateStore root) {
             // RocksDB registers a restore callback that writes what it reads as it is; ours writes the index too
             CommitCallback[] onCommit = new CommitCallback[1];
-            rocksDb.init(new RegistrationTaken(context, onCommit), root);
+            rocksDb.init(new RegistrationTaken(context, (restore, commit) -> onCommit[0] = commit), root);
             if (rocksDb.get(INDEX_BUILT) == null) {
                 rebuildIndex();
             }
@@ -391,21 +391,26 @@ public final class MembershipsStore {
         }
     }
 
+    /** What a store registers with its task: a callback for restoring it, and one for each commit (may be null). */
+    interface Registration {
+        void register(StateRestoreCallback restore, CommitCallback commit);
+    }
+
     /**
-     * The context the RocksDB store is opened with: everything as the task's, except that its registration is kept
-     * back (its commit callback is passed on with ours) so that restoring goes through the index.
+     * A task's context as a store sees it when it is opened, except that the store's registration goes to
+     * {@code registration} instead of the task: the RocksDB store is opened with it, so that restoring goes through
+     * the index (its commit callback is passed on with ours).
      */
-    private record RegistrationTaken(StateStoreContext context, CommitCallback[] onCommit)
-            implements StateStoreContext {
+    record RegistrationTaken(StateStoreContext context, Registration registration) implements StateStoreContext {
 
         @Override
         public void register(StateStore store, StateRestoreCallback restore) {
-            onCommit[0] = null;
+            registration.register(restore, null);
         }
 
         @Override
         public void register(StateStore store, StateRestoreCallback restore, CommitCallback commit) {
-            onCommit[0] = commit;
+            registration.register(restore, commit);
         }
 
         @Override

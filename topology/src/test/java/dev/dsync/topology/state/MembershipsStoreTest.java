@@ -2,31 +2,24 @@ package dev.dsync.topology.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.StreamsMetrics;
 import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
 import org.apache.kafka.streams.processor.CommitCallback;
-import org.apache.kafka.streams.processor.StateRestoreCallback;
-import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.processor.TaskId;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
-import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -286,63 +279,10 @@ class MembershipsStoreTest {
         CommitCallback commit;
 
         StateStoreContext around(StateStoreContext context) {
-            return new StateStoreContext() {
-                @Override
-                public void register(StateStore store, StateRestoreCallback callback) {
-                    restore = (BatchingStateRestoreCallback) callback;
-                }
-
-                @Override
-                public void register(StateStore store, StateRestoreCallback callback, CommitCallback onCommit) {
-                    restore = (BatchingStateRestoreCallback) callback;
-                    commit = onCommit;
-                }
-
-                @Override
-                public String applicationId() {
-                    return context.applicationId();
-                }
-
-                @Override
-                public TaskId taskId() {
-                    return context.taskId();
-                }
-
-                @Override
-                public Optional<RecordMetadata> recordMetadata() {
-                    return context.recordMetadata();
-                }
-
-                @Override
-                public Serde<?> keySerde() {
-                    return context.keySerde();
-                }
-
-                @Override
-                public Serde<?> valueSerde() {
-                    return context.valueSerde();
-                }
-
-                @Override
-                public File stateDir() {
-                    return context.stateDir();
-                }
-
-                @Override
-                public StreamsMetrics metrics() {
-                    return context.metrics();
-                }
-
-                @Override
-                public Map<String, Object> appConfigs() {
-                    return context.appConfigs();
-                }
-
-                @Override
-                public Map<String, Object> appConfigsWithPrefix(String prefix) {
-                    return context.appConfigsWithPrefix(prefix);
-                }
-            };
+            return new MembershipsStore.RegistrationTaken(context, (callback, onCommit) -> {
+                restore = (BatchingStateRestoreCallback) callback;
+                commit = onCommit;
+            });
         }
     }
 }
