@@ -5,8 +5,9 @@ import java.util.Arrays;
 
 /**
  * A reusable, unsynchronised {@link Writer} that change-log values are generated into (one per thread; provisioning
- * records are written as bytes, {@link JsonBytes}). A {@link java.io.StringWriter} per record synchronises on every write, grows its buffer
- * while a record is written, and copies it once more to make a string: 2–3 KB of garbage per event.
+ * records are written as bytes, {@link JsonBytes}). A {@link java.io.StringWriter} per record synchronises on every
+ * write, grows its buffer while a record is written, and copies it once more to make a string: 2–3 KB of garbage per
+ * event.
  */
 final class TextBuffer extends Writer {
 

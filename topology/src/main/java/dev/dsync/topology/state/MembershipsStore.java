@@ -177,7 +177,7 @@ public final class MembershipsStore {
                 writes.add(KeyValue.pair(key, r.value));
                 Bytes index = indexKey(key);
                 if (index != null) {
-                    writes.add(KeyValue.pair(index, r.value == null ? null : PRESENT));
+                    writes.add(KeyValue.pair(index, indexValue(r.value)));
                 }
             }
             rocksDb.putAll(writes);
@@ -206,12 +206,13 @@ public final class MembershipsStore {
             rocksDb.put(key, value);
             Bytes index = indexKey(key);
             if (index != null) {
-                if (value == null) {
-                    rocksDb.delete(index);
-                } else {
-                    rocksDb.put(index, PRESENT);
-                }
+                rocksDb.put(index, indexValue(value)); // a null value removes the row, and so its entry
             }
+        }
+
+        /** The value of a row's index entry: present while the row is, null (removed) with it. */
+        private static byte[] indexValue(byte[] rowValue) {
+            return rowValue == null ? null : PRESENT;
         }
 
         @Override
