@@ -39,7 +39,8 @@ public final class SignatureVerifier {
 
     private static final String ALGORITHM = "HmacSHA256";
 
-    private final List<SecretKeySpec> keys;
+    /** One keyed MAC per secret, cloned for each request: a fresh Mac's provider lookup and key set-up cost more than the hash. */
+    private final List<Mac> keyed;
     private final long toleranceMillis;
     private final Clock clock;
 
@@ -47,7 +48,7 @@ public final class SignatureVerifier {
         if (secrets.isEmpty() || secrets.stream().anyMatch(s -> s == null || s.isBlank())) {
             throw new IllegalArgumentException("at least one non-blank webhook secret is required");
         }
-        this.keys = secrets.stream().map(s -> new SecretKeySpec(s.getBytes(StandardCharsets.UTF_8), ALGORITHM)).toList();
+        this.keyed = secrets.stream().map(SignatureVerifier::keyed).toList();
         this.toleranceMillis = tolerance.toMillis();
         this.clock = clock;
     }
@@ -72,8 +73,8 @@ public final class SignatureVerifier {
         if (Math.abs(clock.millis() - signature.timestampMillis()) > toleranceMillis) {
             return Outcome.TIMESTAMP_OUT_OF_TOLERANCE;
         }
-        for (SecretKeySpec key : keys) {
-            byte[] expected = mac(key, signature.timestampMillis(), body);
+        for (Mac prototype : keyed) {
+            byte[] expected = mac(copy(prototype), signature.timestampMillis(), body);
             for (String candidate : signature.signatures()) {
                 byte[] provided = decodeHex(candidate);
                 if (provided != null && MessageDigest.isEqual(expected, provided)) {
@@ -86,8 +87,7 @@ public final class SignatureVerifier {
 
     /** Lower-case hex HMAC, as WorkOS computes it; used by tests, the simulator and the benchmark to sign. */
     public static String sign(String secret, long timestampMillis, byte[] body) {
-        SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM);
-        return HexFormat.of().formatHex(mac(key, timestampMillis, body));
+        return HexFormat.of().formatHex(mac(keyed(secret), timestampMillis, body));
     }
 
     /** A complete header value in the form WorkOS sends: {@code t=<ms>, v1=<hex>}. */
@@ -95,15 +95,28 @@ public final class SignatureVerifier {
         return "t=" + timestampMillis + ", v1=" + sign(secret, timestampMillis, body);
     }
 
-    private static byte[] mac(SecretKeySpec key, long timestampMillis, byte[] body) {
+    private static Mac keyed(String secret) {
         try {
             Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(key);
-            mac.update((timestampMillis + ".").getBytes(StandardCharsets.US_ASCII));
-            return mac.doFinal(body);
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), ALGORITHM));
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException("HmacSHA256 is unavailable", e);
         }
+    }
+
+    /** A Mac is not thread-safe; a clone of the keyed prototype is this request's own. */
+    private static Mac copy(Mac prototype) {
+        try {
+            return (Mac) prototype.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("the HmacSHA256 provider cannot clone a keyed MAC", e);
+        }
+    }
+
+    private static byte[] mac(Mac mac, long timestampMillis, byte[] body) {
+        mac.update((timestampMillis + ".").getBytes(StandardCharsets.US_ASCII));
+        return mac.doFinal(body);
     }
 
     private static byte[] decodeHex(String hex) {

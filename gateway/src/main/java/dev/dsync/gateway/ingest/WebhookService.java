@@ -130,11 +130,12 @@ public final class WebhookService implements HttpService {
 
         long started = System.nanoTime();
         try {
-            publisher.publish(record).get(config.ackTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            unavailable(res, "kafka_timeout");
-            return;
+            publisher.publish(record).get();
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                unavailable(res, "kafka_timeout");
+                return;
+            }
             LOG.log(System.Logger.Level.WARNING, "Kafka did not store event {0} ({1}): {2}", event.id(), event.type(),
                     e.getCause().getClass().getSimpleName());
             unavailable(res, "kafka_error");
