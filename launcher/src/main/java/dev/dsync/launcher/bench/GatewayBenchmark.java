@@ -162,8 +162,8 @@ public final class GatewayBenchmark {
                     LoadGenerator.Result ignored = generator("closed", url, secret, connections, WARM_UP_SECONDS, 0);
                 }
                 long compiling = JIT.getTotalCompilationTime() - compiledBefore;
-                System.out.printf(Locale.ROOT, "warm-up round %d: JIT compile time %.1f s (summed over compiler threads)%n", round,
-                        compiling / 1000.0);
+                System.out.printf(Locale.ROOT, "warm-up round %d: JIT compile time %.1f s (summed over compiler "
+                        + "threads)%n", round, compiling / 1000.0);
                 if (compiling < WARM_UP_SETTLED_JIT_SHARE * WARM_UP_SECONDS * 1000) {
                     return;
                 }
