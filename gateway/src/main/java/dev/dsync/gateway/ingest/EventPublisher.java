@@ -106,7 +106,7 @@ public final class EventPublisher implements AutoCloseable {
                 return;
             }
             pending.poll();
-            head.acknowledged().completeExceptionally(new TimeoutException("no acknowledgement within the ack timeout"));
+            head.acknowledged().completeExceptionally(new TimeoutException("not acknowledged within the ack timeout"));
         }
     }
 
