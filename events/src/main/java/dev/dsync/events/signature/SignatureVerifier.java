@@ -39,7 +39,7 @@ public final class SignatureVerifier {
 
     private static final String ALGORITHM = "HmacSHA256";
 
-    /** A keyed MAC per secret, cloned per request: a new Mac's provider lookup and key set-up cost more than its hash. */
+    /** A keyed MAC per secret, cloned per request: a new Mac's provider lookup and key set-up cost more than a hash. */
     private final List<Mac> keyed;
     private final long toleranceMillis;
     private final Clock clock;
