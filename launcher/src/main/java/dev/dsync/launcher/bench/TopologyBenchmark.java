@@ -240,9 +240,10 @@ public final class TopologyBenchmark {
      * A pass-through that makes the writes the topology must make for an initial sync, and nothing else: per event
      * its input bytes to two topics (the change-log record and the provisioning record), a put to a logged store
      * (the entity or membership and its changelog record), and for the memberships' share of the events a small put
-     * that is not logged (the memberships store's by-user index entry). It runs with the topology's Streams settings (commit interval,
-     * producer batches), so it shows how fast these writes alone can go under exactly-once on this machine. It leaves
-     * out the topology's reads and its unlogged seen-events store, so the topology can approach it but not reach it.
+     * that is not logged (the memberships store's by-user index entry). It runs with the topology's Streams settings
+     * (commit interval, producer batches), so it shows how fast these writes alone can go under exactly-once on this
+     * machine. It leaves out the topology's reads and its unlogged seen-events store, so the topology can approach it
+     * but not reach it.
      */
     static Result runWritesAlike(EmbeddedKafka kafka, Path stateDir, String appId, long expected, long memberships)
             throws Exception {

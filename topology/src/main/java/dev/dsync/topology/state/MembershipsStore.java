@@ -234,7 +234,7 @@ public final class MembershipsStore {
             byte[] old = rocksDb.delete(key);
             Bytes index = indexKey(key);
             if (index != null) {
-                rocksDb.delete(index);
+                rocksDb.put(index, null); // delete() would read the entry first, for an old value nobody wants
             }
             return old;
         }
